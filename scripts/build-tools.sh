@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds the pinned service binaries once per machine into $HEADWATER_CACHE/bin (default ~/.cache/headwater/bin).
+# Each binary's file name carries its version, so a pin change builds anew and an existing build is reused.
+# Usage: scripts/build-tools.sh [temporal|ferretdb|minio|mongo-tools|all]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/versions.sh"
+CACHE=${HEADWATER_CACHE:-$HOME/.cache/headwater}
+BIN=$CACHE/bin
+mkdir -p "$BIN"
+
+say() { printf '[build-tools] %s\n' "$*" >&2; }
+
+need_go() {
+  if ! command -v go >/dev/null 2>&1; then
+    say "error: Go is not installed (needed once to build the local services: Temporal, FerretDB, MinIO)."
+    say "install Go >= 1.24 (https://go.dev/dl or your package manager) and run this again."
+    exit 2
+  fi
+}
+
+# go_install <module/pkg> <version> <binary-name>
+go_install() {
+  local pkg=$1 version=$2 name=$3 out="$BIN/$3-$2"
+  [ -x "$out" ] && return 0
+  need_go
+  say "building $name $version from $pkg (first time only; this takes several minutes)"
+  local tmp; tmp=$(mktemp -d)
+  GOBIN=$tmp GOFLAGS=-buildvcs=false CGO_ENABLED=0 go install "$pkg@$version"
+  mv "$tmp/$(basename "${pkg%%/main}")" "$out.tmp" 2>/dev/null || mv "$tmp"/* "$out.tmp"
+  mv "$out.tmp" "$out"; rm -rf "$tmp"
+  say "built $out"
+}
+
+build_temporal() { go_install github.com/temporalio/cli/cmd/temporal "$TEMPORAL_CLI_VERSION" temporal; }
+
+build_minio() { go_install github.com/minio/minio "$MINIO_VERSION" minio; }
+
+# FerretDB panics at start unless build/version/version.txt exists, and the module does not ship it:
+# download the module, copy it somewhere writable, write the version file, then build.
+build_ferretdb() {
+  local out="$BIN/ferretdb-$FERRETDB_VERSION"
+  [ -x "$out" ] && return 0
+  need_go
+  say "building ferretdb $FERRETDB_VERSION (first time only; this takes a few minutes)"
+  local dir; dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
+  [ -n "$dir" ] || { say "error: could not download the FerretDB module"; exit 1; }
+  local tmp; tmp=$(mktemp -d)
+  cp -r "$dir/." "$tmp/src"; chmod -R u+w "$tmp/src"
+  mkdir -p "$tmp/src/build/version"
+  printf '%s' "$FERRETDB_VERSION" > "$tmp/src/build/version/version.txt"
+  (cd "$tmp/src" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 go build -o "$out.tmp" ./cmd/ferretdb)
+  mv "$out.tmp" "$out"; rm -rf "$tmp"
+  say "built $out"
+}
+
+case "${1:-all}" in
+  temporal) build_temporal ;;
+  ferretdb) build_ferretdb ;;
+  minio) build_minio ;;
+  all) build_ferretdb; build_temporal; build_minio ;;
+  *) say "usage: $0 [temporal|ferretdb|minio|all]"; exit 2 ;;
+esac

@@ -1,0 +1,42 @@
+// Brings freshly started services to the state the tests expect; safe to run again.
+//  - source: a capped local.oplog.rs (FerretDB writes oplog entries only while it exists);
+//  - minio: the test bucket.
+import { MongoClient } from 'mongodb';
+import { S3Client, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+
+const env = process.env;
+const wanted = new Set(process.argv.slice(2));
+if (wanted.has('source')) await initSource();
+if (wanted.has('minio')) await initMinio();
+
+async function initSource() {
+  const source = new MongoClient(`mongodb://127.0.0.1:${env.HW_SOURCE_PORT}/?directConnection=true`);
+  try {
+    const local = source.db('local');
+    const exists = (await local.listCollections({ name: 'oplog.rs' }).toArray()).length > 0;
+    if (!exists) {
+      await local.createCollection('oplog.rs', { capped: true, size: Number(env.HW_OPLOG_SIZE_BYTES) });
+      console.error(
+        `[services] created capped local.oplog.rs (${env.HW_OPLOG_SIZE_BYTES} bytes) on the source`,
+      );
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+async function initMinio() {
+  const s3 = new S3Client({
+    endpoint: `http://127.0.0.1:${env.HW_MINIO_PORT}`,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: env.HW_MINIO_USER, secretAccessKey: env.HW_MINIO_PASSWORD },
+  });
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: env.HW_MINIO_BUCKET }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: env.HW_MINIO_BUCKET }));
+    console.error(`[services] created bucket ${env.HW_MINIO_BUCKET} on minio`);
+  }
+  s3.destroy();
+}

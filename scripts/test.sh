@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm test`: from a fresh clone to a full run. Installs what is missing (node modules, the pinned service
+# binaries), starts the local services, checks types, lint and the workflow bundle, then runs every test
+# under node's test runner. Exits non-zero on any failure.
+# Run a subset with: npm test -- test/oplog test/smoke/minio.test.ts
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. scripts/service-env.sh
+step() { printf '\n== %s\n' "$*" >&2; }
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+step "starting local services (first run builds them from Go modules: several minutes)"
+scripts/services.sh up
+
+step "typecheck, lint, workflow bundle"
+npx tsc --noEmit -p .
+npx eslint --max-warnings 0 .
+npx tsx src/worker/bundle.ts --check
+
+step "tests"
+if [ $# -gt 0 ]; then targets=("$@"); else targets=(test); fi
+mapfile -t files < <(find "${targets[@]}" -name '*.test.ts' | sort)
+[ ${#files[@]} -gt 0 ] || { echo "no test files under: ${targets[*]}" >&2; exit 1; }
+exec node --import tsx --test --test-concurrency="${HW_TEST_CONCURRENCY:-2}" --test-timeout=600000 \
+  --test-reporter=spec "${files[@]}"

@@ -1,0 +1,8 @@
+# Pinned versions of the local services (sourced by scripts/services.sh and scripts/build-tools.sh).
+# Changing a pin builds a new binary beside the old one; nothing is rebuilt otherwise.
+TEMPORAL_CLI_VERSION=v1.5.1
+FERRETDB_VERSION=v1.24.2
+# MinIO tags are not semver, so the module is pinned to a commit by its pseudo-version.
+MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+# mongo-tools tags carry no "v" prefix either: pinned by pseudo-version (used only by `npm run bench`).
+MONGO_TOOLS_VERSION=

@@ -1,0 +1,67 @@
+/**
+ * The connection registry: resolves a connection id to a MongoClient inside the worker. URIs and
+ * credentials never leave this module except through `redactUri`, which is what logs and errors show.
+ */
+import { MongoClient, type ReadPreferenceMode } from 'mongodb';
+import { ConnectionNotFound, InvalidConfig } from '../errors/domain-errors.js';
+import type { ConnectionConfig, HeadwaterConfig } from './schema.js';
+
+/** mongodb://user:secret@host -> mongodb://user:***@host */
+export function redactUri(uri: string): string {
+  return uri.replace(/^(mongodb(?:\+srv)?:\/\/)([^:@/]+):([^@/]*)@/, '$1$2:***@');
+}
+
+export class ConnectionRegistry {
+  private readonly clients = new Map<string, MongoClient>();
+  constructor(
+    private readonly connections: HeadwaterConfig['connections'],
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  has(id: string): boolean {
+    return Object.hasOwn(this.connections, id);
+  }
+
+  config(id: string): ConnectionConfig {
+    const c = this.connections[id];
+    if (c === undefined) {
+      const known = Object.keys(this.connections).join(', ') || 'none';
+      throw new ConnectionNotFound(`unknown connection '${id}' (configured: ${known})`);
+    }
+    return c;
+  }
+
+  /** The URI of a connection; for the worker's own use only, never to be logged or put in a payload. */
+  uri(id: string): string {
+    const c = this.config(id);
+    const uri = c.uri ?? this.env[c.uriEnv ?? ''];
+    if (uri === undefined || uri === '') {
+      throw new InvalidConfig(`connection '${id}': environment variable '${c.uriEnv}' is not set`);
+    }
+    return uri;
+  }
+
+  /** A shared, lazily connected client for the connection (the driver pools connections itself). */
+  client(id: string): MongoClient {
+    let client = this.clients.get(id);
+    if (client === undefined) {
+      const c = this.config(id);
+      client = new MongoClient(this.uri(id), {
+        readPreference: c.readPreference as ReadPreferenceMode,
+        readPreferenceTags: c.readPreferenceTags,
+        serverSelectionTimeoutMS: 5000,
+        connectTimeoutMS: 5000,
+        // FerretDB does not support sessions-only features; plain retryable writes are fine everywhere.
+        retryWrites: true,
+      });
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.allSettled(all.map((c) => c.close()));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Typed errors thrown by domain code. Each carries a stable `type` from the catalogue; messages are
+ * lowercase, name the object and the action, and never carry a secret (callers pass redacted names).
+ */
+import { FailureTypes, type FailureType } from './failure-types.js';
+
+export class HeadwaterError extends Error {
+  readonly type: FailureType;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(type: FailureType, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = type;
+    this.type = type;
+    this.details = options?.details;
+  }
+  get retryable(): boolean {
+    return FailureTypes[this.type].retryable;
+  }
+}
+
+const make = (type: FailureType) =>
+  class extends HeadwaterError {
+    constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+      super(type, message, options);
+    }
+  };
+
+export class InvalidConfig extends make('InvalidConfig') {}
+export class ConnectionNotFound extends make('ConnectionNotFound') {}
+export class SourceUnreachable extends make('SourceUnreachable') {}
+export class BadCredentials extends make('BadCredentials') {}
+export class NotAReplicaSet extends make('NotAReplicaSet') {}
+export class OplogMissing extends make('OplogMissing') {}
+export class OplogRolledOver extends make('OplogRolledOver') {}
+export class UnknownOplogEntry extends make('UnknownOplogEntry') {}
+export class IllegalTransition extends make('IllegalTransition') {}
+export class RestoreOutsideWindow extends make('RestoreOutsideWindow') {}
+export class ChecksumMismatch extends make('ChecksumMismatch') {}
+export class WrongKey extends make('WrongKey') {}
+export class NotFound extends make('NotFound') {}
+export class ServiceUnavailable extends make('ServiceUnavailable') {}

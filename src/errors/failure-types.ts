@@ -1,0 +1,27 @@
+/**
+ * The closed catalogue of failure types, each marked retryable or not (after pgBackRest's error.yaml).
+ * Pure and sandbox-safe: workflows import it to branch on `failure.type`, never on message text.
+ */
+export const FailureTypes = {
+  InvalidConfig: { retryable: false },
+  ConnectionNotFound: { retryable: false },
+  SourceUnreachable: { retryable: false },
+  BadCredentials: { retryable: false },
+  NotAReplicaSet: { retryable: false },
+  OplogMissing: { retryable: false },
+  OplogRolledOver: { retryable: false },
+  UnknownOplogEntry: { retryable: false },
+  IllegalTransition: { retryable: false },
+  RestoreOutsideWindow: { retryable: false },
+  ChecksumMismatch: { retryable: false },
+  WrongKey: { retryable: false },
+  NotFound: { retryable: false },
+  ServiceUnavailable: { retryable: true },
+} as const satisfies Record<string, { retryable: boolean }>;
+
+export type FailureType = keyof typeof FailureTypes;
+
+/** Failure types that retrying cannot fix; used as `nonRetryableErrorTypes` in activity options. */
+export const nonRetryableFailureTypes: FailureType[] = (Object.keys(FailureTypes) as FailureType[]).filter(
+  (t) => !FailureTypes[t].retryable,
+);

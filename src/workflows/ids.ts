@@ -1,0 +1,14 @@
+/**
+ * Workflow ids, task queue and search attribute names: stable and readable, built in one place.
+ * Pure, sandbox-safe.
+ */
+export const TASK_QUEUE = 'headwater';
+
+export const workflowIds = {
+  job: (jobId: string) => `job/${jobId}`,
+  initialSync: (jobId: string, n: number) => `job/${jobId}/initial-sync/${n}`,
+  tail: (jobId: string) => `job/${jobId}/tail`,
+  snapshot: (jobId: string, ts: string) => `job/${jobId}/snapshot/${ts}`,
+  restore: (restoreId: string) => `restore/${restoreId}`,
+  groom: (jobId: string) => `job/${jobId}/groom`,
+};

@@ -1,0 +1,51 @@
+/**
+ * Temporal for tests: the dev server started by scripts/services.sh (never a downloaded one), a workflow
+ * bundle built once per file, and a fresh worker per test on a unique task queue.
+ */
+import { Connection, Client } from '@temporalio/client';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { services, withService } from './services.js';
+
+// Worker state changes at INFO drown test output; warnings and errors still show.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export async function connectTemporal(): Promise<{ connection: Connection; client: Client }> {
+  return withService('temporal', async () => {
+    const connection = await Connection.connect({ address: services.temporal.address, connectTimeout: 3000 });
+    await connection.workflowService.getSystemInfo({});
+    return { connection, client: new Client({ connection }) };
+  });
+}
+
+export async function nativeConnection(): Promise<NativeConnection> {
+  return withService('temporal', () => NativeConnection.connect({ address: services.temporal.address }));
+}
+
+export function bundle(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+}
+
+export async function createWorker(options: {
+  connection: NativeConnection;
+  taskQueue: string;
+  workflowBundle: WorkflowBundleWithSourceMap;
+  activities?: object;
+}): Promise<Worker> {
+  return Worker.create({ ...options, namespace: 'default' });
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
