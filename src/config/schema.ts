@@ -20,23 +20,37 @@ export const ConnectionConfig = z
 export type ConnectionConfig = z.infer<typeof ConnectionConfig>;
 
 export const FsStoreConfig = z.object({ type: z.literal('fs'), path: z.string().min(1) });
-export const S3StoreConfig = z.object({
-  type: z.literal('s3'),
-  bucket: z.string().min(3),
-  prefix: z.string().default(''),
-  endpoint: z.string().url().optional(),
-  region: z.string().default('us-east-1'),
-  forcePathStyle: z.boolean().default(false),
-  accessKeyIdEnv: z.string().optional(),
-  secretAccessKeyEnv: z.string().optional(),
-  serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),
-  partSizeBytes: z.number().int().min(5 * 1024 * 1024).default(8 * 1024 * 1024),
-});
+export type FsStoreConfig = z.infer<typeof FsStoreConfig>;
+export const S3StoreConfig = z
+  .object({
+    type: z.literal('s3'),
+    bucket: z.string().min(3),
+    prefix: z.string().default(''),
+    endpoint: z.string().url().optional(),
+    region: z.string().default('us-east-1'),
+    forcePathStyle: z.boolean().default(false),
+    accessKeyIdEnv: z.string().optional(),
+    secretAccessKeyEnv: z.string().optional(),
+    serverSideEncryption: z.enum(['AES256', 'aws:kms']).optional(),
+    partSizeBytes: z
+      .number()
+      .int()
+      .min(5 * 1024 * 1024)
+      .max(5 * 1024 ** 3)
+      .default(8 * 1024 * 1024),
+  })
+  .refine((c) => (c.accessKeyIdEnv === undefined) === (c.secretAccessKeyEnv === undefined), {
+    message:
+      'give both accessKeyIdEnv and secretAccessKeyEnv, or neither (to use the default credential chain)',
+    path: ['accessKeyIdEnv'],
+  });
+export type S3StoreConfig = z.infer<typeof S3StoreConfig>;
 export const MongoStoreConfig = z.object({
   type: z.literal('mongo'),
   connection: z.string().min(1),
   database: z.string().min(1).default('headwater_blockstore'),
 });
+export type MongoStoreConfig = z.infer<typeof MongoStoreConfig>;
 export const StoreConfig = z.discriminatedUnion('type', [FsStoreConfig, S3StoreConfig, MongoStoreConfig]);
 export type StoreConfig = z.infer<typeof StoreConfig>;
 
