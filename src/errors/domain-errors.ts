@@ -33,8 +33,12 @@ export class NotAReplicaSet extends make('NotAReplicaSet') {}
 export class OplogMissing extends make('OplogMissing') {}
 export class OplogRolledOver extends make('OplogRolledOver') {}
 export class UnknownOplogEntry extends make('UnknownOplogEntry') {}
+/** A transaction's commit reached the applier without all of its earlier entries (applying it would apply part of it). */
+export class IncompleteTransaction extends make('IncompleteTransaction') {}
 export class IllegalTransition extends make('IllegalTransition') {}
 export class RestoreOutsideWindow extends make('RestoreOutsideWindow') {}
+/** A snapshot could not be completed consistently (its pause lapsed, or a chunk it relied on was swept); nothing was listed. */
+export class SnapshotAbandoned extends make('SnapshotAbandoned') {}
 export class ChecksumMismatch extends make('ChecksumMismatch') {}
 export class WrongKey extends make('WrongKey') {}
 export class NotFound extends make('NotFound') {}

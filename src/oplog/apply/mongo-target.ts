@@ -1,0 +1,251 @@
+/**
+ * ApplyTarget on a MongoDB-wire server (MongoDB, or FerretDB as the head in tests). Reads keep every BSON
+ * type (`rawReadOptions`); a run's writes go out as one unordered bulkWrite per namespace. What the
+ * server does not implement comes back as TargetRefused (reported by the applier, never silent); index
+ * builds are checked against listIndexes because a server may accept an option and not keep it
+ * (FerretDB 1.24 does so with `sparse`). A cross-database rename the server refuses is done by copying.
+ */
+import { createHash } from 'node:crypto';
+import { MongoServerError, type AnyBulkWriteOperation, type Document, type MongoClient } from 'mongodb';
+import { rawReadOptions } from '../../lib/bson.js';
+import type { IndexSpec } from './command-schemas.js';
+import {
+  cleanIndexSpec,
+  nsName,
+  TargetRefused,
+  type ApplyTarget,
+  type DocumentWrite,
+  type IndexChange,
+  type TargetNs,
+} from './target.js';
+import { isDocument, toNumber, valueKey } from './values.js';
+
+const NAMESPACE_NOT_FOUND = 26;
+const INDEX_NOT_FOUND = 27;
+const NAMESPACE_EXISTS = 48;
+const INVALID_NAMESPACE = 73;
+/** Codes a server answers when it does not implement a command, option or index kind. */
+const REFUSALS = new Set([2, 9, 20, 59, 67, 72, 115, 166, 197, 238, 40415]);
+const ID_CHUNK = 10_000;
+const FERRETDB_WRITE_BATCH = 64;
+
+export class MongoTarget implements ApplyTarget {
+  private batchLimit: Promise<number> | undefined;
+
+  constructor(private readonly client: MongoClient) {}
+
+  async findByIds(ns: TargetNs, ids: unknown[]): Promise<Document[]> {
+    const out: Document[] = [];
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = ids.slice(i, i + ID_CHUNK);
+      // _ids are unique: with limit = batchSize the answer is one batch and no getMore follows.
+      out.push(
+        ...(await this.coll(ns)
+          .find({ _id: { $in: chunk } } as Document, {
+            ...rawReadOptions,
+            batchSize: chunk.length,
+            limit: chunk.length,
+          })
+          .toArray()),
+      );
+    }
+    return out;
+  }
+
+  async writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<void> {
+    const replaces: AnyBulkWriteOperation[] = [];
+    const deletes: AnyBulkWriteOperation[] = [];
+    for (const w of writes) {
+      if (w.kind === 'replace')
+        replaces.push({
+          replaceOne: { filter: { _id: w._id } as Document, replacement: w.doc, upsert: true },
+        });
+      else deletes.push({ deleteOne: { filter: { _id: w._id } as Document } });
+    }
+    const limit = await this.writeBatchLimit();
+    const batches = limit === Infinity ? [[...replaces, ...deletes]] : [...chunks(replaces, limit), deletes];
+    for (const ops of batches) {
+      // The source validated these documents when they were written; a later, stricter validator must not refuse them.
+      if (ops.length > 0)
+        await this.coll(ns).bulkWrite(ops, { ordered: false, bypassDocumentValidation: true });
+    }
+  }
+
+  /**
+   * How many replacements one write command may carry: unbounded (the driver splits at the server's
+   * maxWriteBatchSize) except on FerretDB 1.24, which never answers an update command that modifies 100
+   * or more existing documents (found by probing; deletes and upserts of new documents are not affected).
+   */
+  writeBatchLimit(): Promise<number> {
+    this.batchLimit ??= this.client
+      .db('admin')
+      .command({ buildInfo: 1 })
+      .then((info) => (typeof info.ferretdbVersion === 'string' ? FERRETDB_WRITE_BATCH : Infinity));
+    return this.batchLimit;
+  }
+
+  async collectionExists(ns: TargetNs): Promise<boolean> {
+    return (
+      (await this.client.db(ns.db).listCollections({ name: ns.coll }, { nameOnly: true }).toArray()).length >
+      0
+    );
+  }
+
+  async createCollection(ns: TargetNs, options: Document): Promise<void> {
+    await this.command(ns.db, { create: ns.coll, ...options }, [NAMESPACE_EXISTS]);
+  }
+
+  async dropCollection(ns: TargetNs): Promise<void> {
+    await this.command(ns.db, { drop: ns.coll }, [NAMESPACE_NOT_FOUND]);
+  }
+
+  async renameCollection(from: TargetNs, to: TargetNs): Promise<void> {
+    try {
+      await this.command('admin', { renameCollection: nsName(from), to: nsName(to) }, []);
+    } catch (err) {
+      // FerretDB 1.24 renames neither across databases nor collections with a dot in their name.
+      const refused =
+        err instanceof TargetRefused || (err instanceof MongoServerError && err.code === INVALID_NAMESPACE);
+      if (!refused) throw err;
+      await this.renameByCopy(from, to);
+    }
+  }
+
+  async dropDatabase(db: string): Promise<void> {
+    await this.client.db(db).dropDatabase();
+  }
+
+  async createIndex(ns: TargetNs, spec: IndexSpec): Promise<{ droppedOptions: string[] }> {
+    const asked = cleanIndexSpec(spec);
+    const existing = await this.index(ns, asked.name);
+    // A same-named index with other options (a replay after a collMod, say) is rebuilt as the entry says.
+    if (existing !== undefined && droppedOptions(asked, existing).length > 0)
+      await this.dropIndexes(ns, [asked.name]);
+    try {
+      await this.command(ns.db, { createIndexes: ns.coll, indexes: [asked] }, []);
+    } catch (err) {
+      // FerretDB reports a unique build over duplicates as an internal SQLite error.
+      if (
+        err instanceof MongoServerError &&
+        (err.code === 11000 || /UNIQUE constraint failed/.test(err.message))
+      ) {
+        throw new TargetRefused(err.message, Number(err.code));
+      }
+      if (err instanceof MongoServerError && err.code === INDEX_NOT_FOUND)
+        throw new TargetRefused(err.message, INDEX_NOT_FOUND);
+      throw err;
+    }
+    const built = await this.index(ns, asked.name);
+    if (built === undefined)
+      throw new TargetRefused(`index '${asked.name}' is not listed after it was built`);
+    return { droppedOptions: droppedOptions(asked, built) };
+  }
+
+  async dropIndexes(ns: TargetNs, index: string[] | '*' | Document): Promise<void> {
+    const each = Array.isArray(index) ? index : [index];
+    for (const i of each)
+      await this.command(ns.db, { dropIndexes: ns.coll, index: i }, [NAMESPACE_NOT_FOUND, INDEX_NOT_FOUND]);
+  }
+
+  async modifyIndex(ns: TargetNs, change: IndexChange): Promise<void> {
+    await this.command(ns.db, { collMod: ns.coll, index: change }, [NAMESPACE_NOT_FOUND, INDEX_NOT_FOUND]);
+  }
+
+  async modifyCollection(ns: TargetNs, options: Document): Promise<void> {
+    await this.command(ns.db, { collMod: ns.coll, ...options }, [NAMESPACE_NOT_FOUND]);
+  }
+
+  /**
+   * Copies through a temporary collection of the target database, so that `to` appears whole or not at
+   * all: a crash midway leaves `from` intact and `to` absent, and the replayed rename starts over.
+   */
+  private async renameByCopy(from: TargetNs, to: TargetNs): Promise<void> {
+    const tmp = {
+      db: to.db,
+      coll: `hw_rename_${createHash('sha256').update(nsName(to)).digest('hex').slice(0, 16)}`,
+    };
+    await this.dropCollection(tmp);
+    await this.createCollection(tmp, {});
+    let batch: Document[] = [];
+    for await (const doc of this.coll(from).find({}, { ...rawReadOptions, batchSize: 1000 })) {
+      batch.push(doc);
+      if (batch.length < 1000) continue;
+      await this.coll(tmp).insertMany(batch, { ordered: false });
+      batch = [];
+    }
+    if (batch.length > 0) await this.coll(tmp).insertMany(batch, { ordered: false });
+    for (const spec of await this.coll(from).listIndexes(rawReadOptions).toArray()) {
+      if (spec.name !== '_id_')
+        await this.createIndex(tmp, spec as IndexSpec).catch((e: unknown) => ignoreRefusal(e));
+    }
+    try {
+      await this.command('admin', { renameCollection: nsName(tmp), to: nsName(to) }, []);
+    } catch (err) {
+      await this.dropCollection(tmp);
+      if (err instanceof MongoServerError && err.code === INVALID_NAMESPACE)
+        throw new TargetRefused(err.message, INVALID_NAMESPACE);
+      throw err;
+    }
+    await this.dropCollection(from);
+  }
+
+  private async index(ns: TargetNs, name: string): Promise<Document | undefined> {
+    try {
+      return (await this.coll(ns).listIndexes(rawReadOptions).toArray()).find((i) => i.name === name);
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND) return undefined;
+      throw err;
+    }
+  }
+
+  /** Runs a command; `ok` codes count as success, refusal codes become TargetRefused. */
+  private async command(db: string, cmd: Document, ok: number[]): Promise<void> {
+    try {
+      await this.client.db(db).command(cmd);
+    } catch (err) {
+      if (!(err instanceof MongoServerError)) throw err;
+      if (ok.includes(Number(err.code))) return;
+      if (REFUSALS.has(Number(err.code))) throw new TargetRefused(err.message, Number(err.code));
+      throw err;
+    }
+  }
+
+  private coll(ns: TargetNs) {
+    return this.client.db(ns.db).collection(ns.coll);
+  }
+}
+
+/** Options asked for that the listed index lacks or holds with another value (`false` counts as absent). */
+function droppedOptions(asked: IndexSpec, listed: Document): string[] {
+  return Object.keys(asked).filter(
+    (k) => k !== 'name' && !(k === 'key' ? sameKey(asked.key, listed.key) : covers(asked[k], listed[k])),
+  );
+}
+
+/** Key patterns are ordered: {a: 1, b: 1} and {b: 1, a: 1} are different indexes. */
+function sameKey(asked: Document, listed: unknown): boolean {
+  return (
+    isDocument(listed) &&
+    Object.keys(asked).join('\u0000') === Object.keys(listed).join('\u0000') &&
+    covers(asked, listed)
+  );
+}
+
+/** Whether `listed` holds `asked` (numbers by value whatever their type; documents may hold more, defaults). */
+function covers(asked: unknown, listed: unknown): boolean {
+  if (asked === false && listed === undefined) return true;
+  if (!Number.isNaN(toNumber(asked))) return toNumber(asked) === toNumber(listed);
+  if (isDocument(asked))
+    return isDocument(listed) && Object.keys(asked).every((k) => covers(asked[k], listed[k]));
+  return valueKey(asked) === valueKey(listed);
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function ignoreRefusal(err: unknown): void {
+  if (!(err instanceof TargetRefused)) throw err;
+}

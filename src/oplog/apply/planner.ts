@@ -1,0 +1,105 @@
+/**
+ * The batch planner (pure). A run is the CRUD operations between two commands. Per target namespace it
+ * says which documents must be read first (those whose first operation in the run is an update), then
+ * replays the operations in order on in-memory documents and yields one final write per _id. An update
+ * of a document the target lacks is never invented: it is reported as missing, for the initial sync's
+ * "fetching missing documents" phase to re-read it from the source.
+ */
+import type { Document } from 'mongodb';
+import type { CrudEntry } from '../entry.js';
+import { deletedId } from './delete.js';
+import { insertedDocument } from './insert.js';
+import { nsName, type DocumentWrite, type TargetNs } from './target.js';
+import { applyToDocument, isFullDocumentUpdate } from './update.js';
+import { valueKey } from './values.js';
+
+/** One CRUD operation, routed: `ns` is its source namespace, `target` where it lands. */
+export interface CrudOp {
+  entry: CrudEntry;
+  ns: string;
+  target: TargetNs;
+}
+
+export interface Missing {
+  ns: string;
+  _id: unknown;
+}
+
+export interface NamespacePlan {
+  writes: DocumentWrite[];
+  missing: Missing[];
+}
+
+/** The pending CRUD operations of one run, grouped by target namespace, each group in oplog order. */
+export class CrudRun {
+  private readonly groups = new Map<string, { target: TargetNs; ops: CrudOp[] }>();
+  private count = 0;
+
+  add(op: CrudOp): void {
+    const key = nsName(op.target);
+    const group = this.groups.get(key) ?? { target: op.target, ops: [] };
+    group.ops.push(op);
+    this.groups.set(key, group);
+    this.count += 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Hands over the groups and empties the run. */
+  take(): Array<{ target: TargetNs; ops: CrudOp[] }> {
+    const out = [...this.groups.values()];
+    this.groups.clear();
+    this.count = 0;
+    return out;
+  }
+}
+
+/** The _ids whose current version must be read before the run can be applied. */
+export function idsToLoad(ops: CrudOp[]): unknown[] {
+  const first = new Map<string, CrudOp>();
+  for (const op of ops) {
+    const key = valueKey(idOf(op.entry));
+    if (!first.has(key)) first.set(key, op);
+  }
+  // A full-document update needs no old version, but whether the document exists decides if it is missing.
+  return [...first.values()].filter((op) => op.entry.op === 'u').map((op) => idOf(op.entry));
+}
+
+/**
+ * Applies the operations of one namespace, in order, to the documents read from the target.
+ * @throws UnknownOplogEntry when an update's form or diff is unknown
+ */
+export function planNamespace(ops: CrudOp[], current: Document[]): NamespacePlan {
+  const state = new Map<string, { _id: unknown; doc: Document | null; changed: boolean }>();
+  for (const doc of current) state.set(valueKey(doc._id), { _id: doc._id, doc, changed: false });
+  const missing = new Map<string, Missing>();
+  for (const { entry, ns } of ops) {
+    const _id = idOf(entry);
+    const key = valueKey(_id);
+    if (entry.op === 'i') state.set(key, { _id, doc: insertedDocument(entry), changed: true });
+    else if (entry.op === 'd') state.set(key, { _id, doc: null, changed: true });
+    else {
+      const now = state.get(key);
+      if (now?.doc != null) state.set(key, { _id, doc: applyToDocument(now.doc, entry), changed: true });
+      else if (entry.b === true && isFullDocumentUpdate(entry))
+        state.set(key, { _id, doc: applyToDocument({}, entry), changed: true });
+      else missing.set(`${ns}\u0000${key}`, { ns, _id });
+    }
+  }
+  const writes: DocumentWrite[] = [];
+  for (const s of state.values()) {
+    if (!s.changed) continue;
+    writes.push(
+      s.doc === null ? { kind: 'delete', _id: s._id } : { kind: 'replace', _id: s._id, doc: s.doc },
+    );
+  }
+  return { writes, missing: [...missing.values()] };
+}
+
+function idOf(entry: CrudEntry): unknown {
+  if (entry.op === 'i') return insertedDocument(entry)._id;
+  if (entry.op === 'd') return deletedId(entry);
+  return entry.o2._id;
+}
