@@ -13,9 +13,17 @@ async function initSource() {
   const source = new MongoClient(`mongodb://127.0.0.1:${env.HW_SOURCE_PORT}/?directConnection=true`);
   try {
     const local = source.db('local');
-    const exists = (await local.listCollections({ name: 'oplog.rs' }).toArray()).length > 0;
-    if (!exists) {
-      await local.createCollection('oplog.rs', { capped: true, size: Number(env.HW_OPLOG_SIZE_BYTES) });
+    const size = Number(env.HW_OPLOG_SIZE_BYTES);
+    const [existing] = await local.listCollections({ name: 'oplog.rs' }).toArray();
+    if (existing !== undefined && existing.options?.size !== size) {
+      // A test server only: an oplog of another size (an older setting) is replaced.
+      await local.collection('oplog.rs').drop();
+      console.error(`[services] replaced the source oplog (size ${existing.options?.size} -> ${size})`);
+    }
+    if (existing === undefined || existing.options?.size !== size) {
+      await local.createCollection('oplog.rs', { capped: true, size });
+      // Real replica sets write periodic no-ops, so their oplog is never empty; seed one entry likewise.
+      await source.db('headwater_services').collection('marker').insertOne({ createdAt: new Date() });
       console.error(
         `[services] created capped local.oplog.rs (${env.HW_OPLOG_SIZE_BYTES} bytes) on the source`,
       );

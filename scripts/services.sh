@@ -75,7 +75,10 @@ start_minio() {
 start() {
   case $1 in
     temporal) start_temporal ;;
-    source) start_ferret source "$HW_SOURCE_PORT" "$HW_SOURCE_DEBUG_PORT" --repl-set-name rs0 ;;
+    # FerretDB scans a collection for every query (it uses no index), so the source keeps a small oplog
+    # trimmed often: 8 MiB by default (HW_OPLOG_SIZE_BYTES), cleaned every 5 s.
+    source) start_ferret source "$HW_SOURCE_PORT" "$HW_SOURCE_DEBUG_PORT" --repl-set-name rs0 \
+      --test-capped-cleanup-interval 5s --test-capped-cleanup-percentage 20 ;;
     head) start_ferret head "$HW_HEAD_PORT" "$HW_HEAD_DEBUG_PORT" ;;
     minio) start_minio ;;
   esac

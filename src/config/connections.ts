@@ -55,6 +55,13 @@ export class ConnectionRegistry {
         retryWrites: true,
       });
       this.clients.set(id, client);
+      // A driver client whose first connection fails stays closed for good: forget it, so that the
+      // next use (an activity retry) builds a fresh one instead of failing forever.
+      const created = client;
+      created.connect().catch(() => {
+        if (this.clients.get(id) === created) this.clients.delete(id);
+        created.close().catch(() => undefined);
+      });
     }
     return client;
   }

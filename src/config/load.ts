@@ -34,7 +34,8 @@ export function parseConfig(raw: unknown, where = 'configuration'): HeadwaterCon
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeadwaterConfig {
   const file = env.HEADWATER_CONFIG;
-  if (file === undefined || file === '') return parseConfig(localDefaults(env), 'local default configuration');
+  if (file === undefined || file === '')
+    return parseConfig(localDefaults(env), 'local default configuration');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

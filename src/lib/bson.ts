@@ -6,7 +6,12 @@
 import { BSON, Timestamp } from 'mongodb';
 
 /** Driver read options that keep every BSON type as it was (no promotion to JS numbers or RegExp). */
-export const rawReadOptions = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
+export const rawReadOptions = {
+  promoteValues: false,
+  promoteLongs: false,
+  promoteBuffers: false,
+  bsonRegExp: true,
+} as const;
 
 /** Deserialize raw BSON without promoting values (the inverse of `BSON.serialize`, byte for byte). */
 export function decodeRaw(bytes: Uint8Array): BSON.Document {

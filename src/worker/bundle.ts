@@ -15,7 +15,14 @@ async function main(): Promise<void> {
 }
 
 const noop = () => {};
-const silent = { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m) };
+const silent = {
+  log: noop,
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (m: string) => console.error(m),
+};
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((err) => {

@@ -1,2 +1,5 @@
 // The worker's workflowsPath: every workflow, re-exported.
-export {};
+export { follow } from './follow.js';
+export { initialSync } from './initial-sync.js';
+export { groom } from './groom.js';
+export { snapshot } from './snapshot.js';

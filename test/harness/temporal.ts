@@ -13,8 +13,8 @@ import {
 } from '@temporalio/worker';
 import { services, withService } from './services.js';
 
-// Worker state changes at INFO drown test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// Worker state changes and expected failures drown test output; errors still show.
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 export async function connectTemporal(): Promise<{ connection: Connection; client: Client }> {
   return withService('temporal', async () => {
@@ -49,3 +49,11 @@ const quietLogger = {
   warn: (m: string) => console.warn(m),
   error: (m: string) => console.error(m),
 };
+
+/** The whole history of a workflow as text, with every payload decoded, for scanning for secrets. */
+export async function historyText(client: Client, workflowId: string): Promise<string> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return JSON.stringify(history.events, (_key, value: unknown) =>
+    value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
+  );
+}

@@ -19,8 +19,14 @@ describe('smoke: source replica set oplog', () => {
     const since = (last?.ts as Timestamp | undefined) ?? new Timestamp({ t: 0, i: 0 });
 
     const dbName = uniqueName('smoke');
-    const cursor = oplog.find({ ts: { $gt: since }, ns: `${dbName}.things` }, { tailable: true, awaitData: true });
-    await client.db(dbName).collection('things').insertOne({ _id: 'probe' as never, n: 42 });
+    const cursor = oplog.find(
+      { ts: { $gt: since }, ns: `${dbName}.things` },
+      { tailable: true, awaitData: true },
+    );
+    await client
+      .db(dbName)
+      .collection('things')
+      .insertOne({ _id: 'probe' as never, n: 42 });
     const entry = await withTimeout(cursor.next(), 10_000);
     await cursor.close();
     await client.db(dbName).dropDatabase();
@@ -36,6 +42,8 @@ describe('smoke: source replica set oplog', () => {
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     p,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no oplog entry within ${ms} ms`)), ms).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`no oplog entry within ${ms} ms`)), ms).unref(),
+    ),
   ]);
 }

@@ -1,0 +1,63 @@
+/**
+ * Bare baselines for copying: a raw cursor drain of the source (find with raw:true, no processing), and the
+ * head's bare bulk-insert rate (insertMany, unordered, batches cut like Headwater's slices). They bound what
+ * any copier can reach on this machine, so Headwater's rates are read against them.
+ */
+import type { MongoClient } from 'mongodb';
+import { decodeRaw } from '../../src/lib/bson.js';
+
+export interface Drained {
+  /** Per collection, the documents as batches of at most `batchBytes` (kept for the insert baseline). */
+  batches: Map<string, Uint8Array[][]>;
+  docs: number;
+  bytes: number;
+  seconds: number;
+}
+
+/** Drains every collection with a raw cursor, in parallel; only the drain itself is timed. */
+export async function drainRaw(client: MongoClient, db: string, collections: string[], batchBytes: number): Promise<Drained> {
+  const batches = new Map<string, Uint8Array[][]>();
+  let docs = 0;
+  let bytes = 0;
+  const started = performance.now();
+  await Promise.all(
+    collections.map(async (coll) => {
+      const out: Uint8Array[][] = [];
+      let cur: Uint8Array[] = [];
+      let curBytes = 0;
+      const cursor = client.db(db).collection(coll).find({}, { raw: true, batchSize: 2000 });
+      for await (const raw of cursor as AsyncIterable<Uint8Array>) {
+        if (curBytes + raw.length > batchBytes && cur.length > 0) {
+          out.push(cur);
+          cur = [];
+          curBytes = 0;
+        }
+        cur.push(raw);
+        curBytes += raw.length;
+        docs += 1;
+        bytes += raw.length;
+      }
+      if (cur.length > 0) out.push(cur);
+      batches.set(coll, out);
+    }),
+  );
+  return { batches, docs, bytes, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Inserts the drained batches into `targetDb` on the head: one insertMany per batch, unordered, with
+ * `inFlight` batches at once (Headwater's building inserts one slice at a time, so 1 is the fair cap).
+ */
+export async function bulkInsert(head: MongoClient, targetDb: string, drained: Drained, inFlight = 1): Promise<{ seconds: number }> {
+  const work = [...drained.batches].flatMap(([coll, list]) => list.map((b) => ({ coll, b })));
+  const started = performance.now();
+  let next = 0;
+  const lane = async () => {
+    for (let k = next++; k < work.length; k = next++) {
+      const { coll, b } = work[k]!;
+      await head.db(targetDb).collection(coll).insertMany(b.map(decodeRaw), { ordered: false });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return { seconds: (performance.now() - started) / 1000 };
+}

@@ -1,0 +1,73 @@
+/**
+ * The capture activity: tails the source's oplog into oplog slices for a bounded time, heartbeating its
+ * last captured timestamp; a retried attempt resumes from that heartbeat, never from the start. It also
+ * measures capture lag (entry written -> slice durable) and the oplog headroom left.
+ */
+import { CaptureInput, type CaptureResult } from '../contracts/activities.js';
+import { asActivity } from '../errors/to-failure.js';
+import { tsFromString, tsToString } from '../lib/bson.js';
+import { oplogHeadroomSeconds } from '../oplog/headroom.js';
+import { tailOplog } from '../oplog/tail.js';
+import type { Deps } from '../worker/deps.js';
+import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
+import { SliceIo } from './slice-io.js';
+
+type Beat = { lastTs: string; slices: number; entries: number };
+
+export function createCaptureActivities(deps: Deps) {
+  const slices = new SliceIo(deps);
+  return {
+    async captureOplog(raw: CaptureInput): Promise<CaptureResult> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = CaptureInput.parse(raw);
+          const beat = resumeFrom<Beat>() ?? { lastTs: p.afterTs, slices: 0, entries: 0 };
+          const client = deps.connections.client(p.source);
+          let captureLagSeconds = 0;
+          const res = await tailOplog({
+            client,
+            afterTs: tsFromString(beat.lastTs),
+            deadline: Date.now() + p.maxSeconds * 1000,
+            sliceMaxBytes: p.sliceMaxBytes,
+            sliceMaxAgeMs: p.sliceMaxAgeMs,
+            writeSlice: async (s) => {
+              await slices.writeOplogSlice(p, s);
+              const durableAt = Date.now();
+              for (const wall of s.walls)
+                if (!Number.isNaN(wall))
+                  deps.metrics.captureLag.observe({ job: p.jobId }, (durableAt - wall) / 1000);
+              deps.metrics.captured.inc({ job: p.jobId }, s.entries.length);
+              const lastWall = s.walls[s.walls.length - 1];
+              captureLagSeconds =
+                lastWall === undefined || Number.isNaN(lastWall) ? 0 : (durableAt - lastWall) / 1000;
+            },
+            onProgress: (s) =>
+              heartbeat({
+                lastTs: tsToString(s.lastTs),
+                slices: beat.slices + s.slices,
+                entries: beat.entries + s.entries,
+              }),
+            signal: cancellationSignal(),
+          });
+          const headroomSeconds = await oplogHeadroomSeconds(client, res.lastTs);
+          if (headroomSeconds !== null) {
+            deps.metrics.headroom.set({ job: p.jobId }, headroomSeconds);
+            if (headroomSeconds < p.headroomWarnSeconds) {
+              deps.logger.warn(
+                { jobId: p.jobId, headroomSeconds },
+                'oplog headroom below threshold: the source oplog may roll over before capture',
+              );
+            }
+          }
+          return {
+            lastTs: tsToString(res.lastTs),
+            slices: beat.slices + res.slices,
+            entries: beat.entries + res.entries,
+            captureLagSeconds,
+            headroomSeconds,
+          };
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// Every activity, built over the worker's dependencies; workflows proxy ReturnType<typeof createActivities>.
+import type { Deps } from '../worker/deps.js';
+import { createCaptureActivities } from './capture.js';
+import { createGroomActivities } from './groom.js';
+import { createSnapshotActivities } from './snapshot.js';
+import { createInitialSyncActivities } from './initial-sync.js';
+
+export function createActivities(deps: Deps) {
+  return {
+    ...createInitialSyncActivities(deps),
+    ...createCaptureActivities(deps),
+    ...createSnapshotActivities(deps),
+    ...createGroomActivities(deps),
+  };
+}

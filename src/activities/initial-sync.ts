@@ -1,0 +1,197 @@
+/**
+ * Activities of the initial sync: thin adapters that parse their input, resolve connections and stores by
+ * id, call one domain function, heartbeat its progress and return a small reference-only result.
+ */
+import { BSON, type ReadPreferenceLike } from 'mongodb';
+import {
+  ApplyInput,
+  BuildSlicesInput,
+  CopyRangeInput,
+  FetchMissingInput,
+  IndexesInput,
+  type ApplyResult,
+  type BuildSlicesResult,
+  type CopyRangeResult,
+  type IndexesResult,
+} from '../contracts/activities.js';
+import { InitialSyncInput, TsString, type SyncStart } from '../contracts/initial-sync.js';
+import { asActivity } from '../errors/to-failure.js';
+import { applyOplogRange } from '../head/apply-range.js';
+import { buildPendingSlices } from '../head/build-slices.js';
+import { createHeadIndexes } from '../head/create-indexes.js';
+import { fetchMissing } from '../head/fetch-missing.js';
+import { prepareHead } from '../head/prepare-head.js';
+import { tsFromString, tsToString } from '../lib/bson.js';
+import { checkSource } from '../source/check-source.js';
+import { copyRange, type CopyResume } from '../source/copy-range.js';
+import { latestOplogTs, planCollections } from '../source/plan-sync.js';
+import type { Deps } from '../worker/deps.js';
+import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
+import { SliceIo } from './slice-io.js';
+import { z } from 'zod';
+
+export function createInitialSyncActivities(deps: Deps) {
+  const slices = new SliceIo(deps);
+  return {
+    /** starting: check the source, record T0 before any document is read, plan the copy. */
+    async syncStart(raw: z.input<typeof InitialSyncInput>): Promise<SyncStart> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = InitialSyncInput.parse(raw);
+          const client = deps.connections.client(p.source);
+          await checkSource(client, p.source);
+          const t0 = await latestOplogTs(client);
+          const collections = await planCollections(client, {
+            ...p.filter,
+            rangeDocs: p.rangeDocs,
+            readPreference: p.readPreference,
+            onProgress: heartbeat,
+            signal: cancellationSignal(),
+          });
+          await deps.catalog.ensureIndexes();
+          await prepareHead(deps.connections.client(p.head), p.jobId, p.syncNumber, collections);
+          await deps.catalog.syncs.recordPlan({
+            _id: `${p.jobId}/${p.syncNumber}`,
+            jobId: p.jobId,
+            syncNumber: p.syncNumber,
+            source: p.source,
+            t0,
+            collections,
+            createdAt: new Date(),
+          });
+          deps.logger.info(
+            { jobId: p.jobId, t0: tsToString(t0), collections: collections.length },
+            'initial sync planned',
+          );
+          return {
+            t0: tsToString(t0),
+            namespaces: collections.map((c) => c.ns),
+            ranges: collections.flatMap((c) => c.ranges.map((_, index) => ({ ns: c.ns, index }))),
+          };
+        }),
+      );
+    },
+
+    /** transferring: one _id range into slices; resumes after the last durable slice. */
+    async copyRange(raw: CopyRangeInput): Promise<CopyRangeResult> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = CopyRangeInput.parse(raw);
+          const plan = await deps.catalog.syncs.get(p.jobId, p.syncNumber);
+          const range = plan.collections.find((c) => c.ns === p.ns)?.ranges[p.rangeIndex];
+          if (range === undefined) throw new Error(`no range ${p.rangeIndex} of '${p.ns}' in the sync plan`);
+          const beat = resumeFrom<{ lastId: string; seq: number; docs: number; bytes: number }>();
+          const resume: CopyResume | undefined = beat && {
+            ...beat,
+            lastId: BSON.EJSON.parse(beat.lastId, { relaxed: false }),
+          };
+          const res = await copyRange({
+            client: deps.connections.client(p.source),
+            ns: p.ns,
+            range,
+            resume,
+            sliceMaxBytes: p.sliceMaxBytes,
+            readPreference: p.readPreference as ReadPreferenceLike | undefined,
+            writeSlice: (docs, seq) => slices.writeCollectionSlice(p, docs, seq),
+            onProgress: (s) =>
+              heartbeat({ ...s, lastId: BSON.EJSON.stringify(s.lastId, { relaxed: false }) }),
+            signal: cancellationSignal(),
+          });
+          return { docs: res.docs, bytes: res.bytes, slices: res.seq };
+        }),
+      );
+    },
+
+    /** building: inserts slices into the head as they arrive, for a bounded time. */
+    async buildSlices(raw: BuildSlicesInput): Promise<BuildSlicesResult> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = BuildSlicesInput.parse(raw);
+          return buildPendingSlices({
+            ...p,
+            catalog: deps.catalog,
+            head: deps.connections.client(p.head),
+            read: (rec) => slices.read(rec),
+            deadline: Date.now() + p.maxSeconds * 1000,
+            onProgress: heartbeat,
+          });
+        }),
+      );
+    },
+
+    /** The timestamp of the newest entry in the source's oplog. */
+    async oplogEnd(raw: { source: string }): Promise<string> {
+      return asActivity(async () =>
+        tsToString(await latestOplogTs(deps.connections.client(z.string().parse(raw.source)))),
+      );
+    },
+
+    /** applying oplogs: replays captured entries in (afterTs, untilTs] onto the head. */
+    async applyOplog(raw: ApplyInput): Promise<ApplyResult> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = ApplyInput.parse(raw);
+          const plan = await deps.catalog.syncs.get(p.jobId, p.syncNumber);
+          const res = await applyOplogRange({
+            jobId: p.jobId,
+            syncNumber: p.syncNumber,
+            namespaces: new Set(plan.collections.map((c) => c.ns)),
+            head: deps.connections.client(p.head),
+            catalog: deps.catalog,
+            read: (rec) => slices.read(rec),
+            afterTs: tsFromString(p.afterTs),
+            untilTs: tsFromString(p.untilTs),
+            onProgress: heartbeat,
+          });
+          await deps.catalog.syncs.addMissing(p.jobId, p.syncNumber, res.missing);
+          deps.metrics.applied.inc({ job: p.jobId }, res.entries);
+          deps.metrics.applyLag.set(
+            { job: p.jobId },
+            Math.max(0, Date.now() / 1000 - Number(p.untilTs.split('.')[0])),
+          );
+          return { through: tsToString(res.through), entries: res.entries, missing: res.missing.length };
+        }),
+      );
+    },
+
+    /** fetching missing documents: re-reads, by _id, what updates referred to and the head lacked. */
+    async fetchMissing(raw: FetchMissingInput): Promise<{ fetched: number; gone: number }> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = FetchMissingInput.parse(raw);
+          return fetchMissing({
+            ...p,
+            catalog: deps.catalog,
+            source: deps.connections.client(p.source),
+            head: deps.connections.client(p.head),
+          });
+        }),
+      );
+    },
+
+    /** creating indexes: every source index with its options; failures listed, never dropped silently. */
+    async buildIndexes(raw: IndexesInput): Promise<IndexesResult> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = IndexesInput.parse(raw);
+          const plan = await deps.catalog.syncs.get(p.jobId, p.syncNumber);
+          return createHeadIndexes({
+            ...p,
+            plan,
+            head: deps.connections.client(p.head),
+            onProgress: heartbeat,
+          });
+        }),
+      );
+    },
+
+    async completeSync(raw: { jobId: string; syncNumber: number; consistentAt: string }): Promise<void> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const ts = tsFromString(TsString.parse(raw.consistentAt));
+          await deps.catalog.syncs.markConsistent(raw.jobId, raw.syncNumber, ts);
+        }),
+      );
+    },
+  };
+}

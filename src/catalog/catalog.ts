@@ -1,0 +1,36 @@
+/**
+ * The catalog: a MongoDB database next to the head that records syncs, slices and snapshots. It is an
+ * index over what the stores hold (their object names are self-describing), so it can be rebuilt from
+ * storage; every document read back is parsed, never trusted.
+ */
+import type { Db, MongoClient } from 'mongodb';
+import { CatalogCollections } from './names.js';
+import { SliceCatalog } from './slices.js';
+import { SnapshotCatalog } from './snapshots.js';
+import { SyncCatalog } from './syncs.js';
+
+export class Catalog {
+  readonly db: Db;
+  readonly slices: SliceCatalog;
+  readonly syncs: SyncCatalog;
+  readonly snapshots: SnapshotCatalog;
+  private indexed: Promise<void> | undefined;
+
+  constructor(client: MongoClient, database: string) {
+    this.db = client.db(database);
+    this.slices = new SliceCatalog(this.db.collection(CatalogCollections.slices));
+    this.syncs = new SyncCatalog(
+      this.db.collection(CatalogCollections.syncs),
+      this.db.collection(CatalogCollections.missing),
+    );
+    this.snapshots = new SnapshotCatalog(this.db.collection(CatalogCollections.snapshots));
+  }
+
+  /** Creates the catalog's indexes once per process (idempotent on the server). */
+  ensureIndexes(): Promise<void> {
+    this.indexed ??= Promise.all([this.slices.ensureIndexes(), this.syncs.ensureIndexes()]).then(
+      () => undefined,
+    );
+    return this.indexed;
+  }
+}

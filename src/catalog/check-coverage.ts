@@ -1,0 +1,15 @@
+// A job's oplog coverage from the catalog: the slices captured since its sync's T0, checked as a chain.
+import { checkCoverage, type CoverageReport } from '../oplog/coverage.js';
+import type { Catalog } from './catalog.js';
+
+export async function checkJobCoverage(
+  catalog: Catalog,
+  jobId: string,
+  syncNumber: number,
+): Promise<CoverageReport> {
+  const sync = await catalog.syncs.get(jobId, syncNumber);
+  const slices = (await catalog.slices.oplog(jobId)).filter(
+    (s) => s.prevTs !== undefined && s.prevTs.gte(sync.t0),
+  );
+  return checkCoverage(sync.t0, slices);
+}

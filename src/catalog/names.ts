@@ -1,0 +1,11 @@
+// Collection names of the catalog database, in one place (PBM's defs.go).
+export const CatalogCollections = {
+  jobs: 'jobs',
+  syncs: 'syncs',
+  slices: 'slices',
+  missing: 'missing',
+  snapshots: 'snapshots',
+  events: 'events',
+  /** Writers and sweepers of snapshot stores (src/groom/store-leases.ts). */
+  storeLeases: 'store_leases',
+} as const;

@@ -1,0 +1,81 @@
+/**
+ * Catalog records of slices (modelled on PBM's pbmPITRChunks): one per stored slice, keyed by its store
+ * key, indexed on (job, stream, first ts) so the coverage check is one ordered scan. Oplog slices carry
+ * `prevTs`, the timestamp of the entry just before their first: the link that proves there is no hole.
+ */
+import type { Collection } from 'mongodb';
+import { Timestamp } from 'mongodb';
+import { z } from 'zod';
+
+export const SliceRecord = z.object({
+  _id: z.string(),
+  jobId: z.string(),
+  /** 'oplog', or 'sync-<n>' for the collection slices of initial sync n. */
+  stream: z.string(),
+  ns: z.string().optional(),
+  rangeIndex: z.number().int().optional(),
+  seq: z.number().int(),
+  count: z.number().int(),
+  bytes: z.number().int(),
+  storedBytes: z.number().int(),
+  sha256: z.string(),
+  store: z.string(),
+  firstTs: z.instanceof(Timestamp).optional(),
+  lastTs: z.instanceof(Timestamp).optional(),
+  prevTs: z.instanceof(Timestamp).optional(),
+  builtAt: z.date().optional(),
+  createdAt: z.date(),
+});
+export type SliceRecord = z.infer<typeof SliceRecord>;
+
+export class SliceCatalog {
+  constructor(private readonly coll: Collection<SliceRecord>) {}
+
+  async ensureIndexes(): Promise<void> {
+    await this.coll.createIndex({ jobId: 1, stream: 1, firstTs: 1 });
+    await this.coll.createIndex({ jobId: 1, stream: 1, prevTs: 1 });
+    await this.coll.createIndex({ jobId: 1, stream: 1, builtAt: 1 });
+  }
+
+  /** Records a stored slice; recording the same key again (a retried activity) replaces the record. */
+  async record(slice: SliceRecord): Promise<void> {
+    const { _id, ...rest } = SliceRecord.parse(slice);
+    await this.coll.replaceOne({ _id }, rest, { upsert: true });
+  }
+
+  /** Collection slices of a sync not yet inserted into the head, oldest first. */
+  async unbuilt(jobId: string, stream: string, limit: number): Promise<SliceRecord[]> {
+    const docs = await this.coll
+      .find({ jobId, stream, builtAt: { $exists: false } })
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map((d) => SliceRecord.parse(d));
+  }
+
+  async markBuilt(id: string): Promise<void> {
+    await this.coll.updateOne({ _id: id }, { $set: { builtAt: new Date() } });
+  }
+
+  /**
+   * The chain of oplog slices captured after `afterTs`, in capture order: each slice's prevTs is the
+   * running maximum timestamp before it, so sorting by (prevTs, createdAt) follows the chain.
+   */
+  async oplogAfter(jobId: string, afterTs: Timestamp): Promise<SliceRecord[]> {
+    const docs = await this.coll
+      .find({ jobId, stream: 'oplog', prevTs: { $gte: afterTs } })
+      .sort({ prevTs: 1, createdAt: 1 })
+      .toArray();
+    return docs.map((d) => SliceRecord.parse(d));
+  }
+
+  /** Every oplog slice of a job, in timestamp order (for the coverage check). */
+  async oplog(jobId: string): Promise<SliceRecord[]> {
+    const docs = await this.coll.find({ jobId, stream: 'oplog' }).sort({ prevTs: 1, createdAt: 1 }).toArray();
+    return docs.map((d) => SliceRecord.parse(d));
+  }
+
+  async countStream(jobId: string, stream: string): Promise<number> {
+    return this.coll.countDocuments({ jobId, stream });
+  }
+}

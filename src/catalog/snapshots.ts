@@ -1,0 +1,73 @@
+/**
+ * Catalog records of snapshots: one per committed manifest, written only after the manifest is in the
+ * store, so a listed snapshot is always complete. The record is an index over the manifest (which stays
+ * the truth): `headwater catalog rebuild` recreates every record from the manifests alone.
+ */
+import type { Collection } from 'mongodb';
+import { Timestamp } from 'mongodb';
+import { z } from 'zod';
+import { NotFound } from '../errors/domain-errors.js';
+
+export const SnapshotRecord = z.object({
+  /** `<jobId>/<tsKey>`, as the manifest key names it. */
+  _id: z.string(),
+  jobId: z.string(),
+  syncNumber: z.number().int(),
+  ts: z.instanceof(Timestamp),
+  /** The store id (from the configuration) and the manifest's key in it. */
+  store: z.string(),
+  manifestKey: z.string(),
+  compression: z.string(),
+  encryption: z.string(),
+  keyId: z.string().optional(),
+  collections: z.number().int(),
+  documents: z.number().int(),
+  bytes: z.number().int(),
+  chunks: z.number().int(),
+  newChunks: z.number().int(),
+  newStoredBytes: z.number().int(),
+  createdAt: z.date(),
+});
+export type SnapshotRecord = z.infer<typeof SnapshotRecord>;
+
+export class SnapshotCatalog {
+  constructor(private readonly coll: Collection<SnapshotRecord>) {}
+
+  async ensureIndexes(): Promise<void> {
+    await this.coll.createIndex({ jobId: 1, ts: 1 });
+    await this.coll.createIndex({ store: 1 });
+  }
+
+  /** Records a committed snapshot; recording it again (a retried commit, a rebuild) replaces the record. */
+  async record(rec: SnapshotRecord): Promise<void> {
+    const { _id, ...rest } = SnapshotRecord.parse(rec);
+    await this.coll.replaceOne({ _id }, rest, { upsert: true, ignoreUndefined: true });
+  }
+
+  async find(id: string): Promise<SnapshotRecord | undefined> {
+    const doc = await this.coll.findOne({ _id: id });
+    return doc === null ? undefined : SnapshotRecord.parse(doc);
+  }
+
+  async get(id: string): Promise<SnapshotRecord> {
+    const rec = await this.find(id);
+    if (rec === undefined) throw new NotFound(`snapshot '${id}' is not in the catalog`);
+    return rec;
+  }
+
+  /** A job's snapshots, oldest first. */
+  async list(jobId: string): Promise<SnapshotRecord[]> {
+    const docs = await this.coll.find({ jobId }).sort({ ts: 1 }).toArray();
+    return docs.map((d) => SnapshotRecord.parse(d));
+  }
+
+  /** Every snapshot recorded in one store. */
+  async listInStore(store: string): Promise<SnapshotRecord[]> {
+    const docs = await this.coll.find({ store }).sort({ jobId: 1, ts: 1 }).toArray();
+    return docs.map((d) => SnapshotRecord.parse(d));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.coll.deleteOne({ _id: id });
+  }
+}

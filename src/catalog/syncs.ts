@@ -1,0 +1,124 @@
+/**
+ * Catalog records of initial syncs: the plan made in `starting` (T0, each collection's options, indexes
+ * and _id ranges) and the documents an update referred to that the head lacked ("missing"), which the
+ * `fetching missing documents` phase re-reads. Range bounds are stored as BSON values, types intact.
+ */
+import type { Collection, Document } from 'mongodb';
+import { Timestamp } from 'mongodb';
+import { z } from 'zod';
+
+export const IdRange = z.object({ min: z.unknown().optional(), max: z.unknown().optional() });
+export type IdRange = z.infer<typeof IdRange>;
+
+export const CollectionPlan = z.object({
+  ns: z.string(),
+  options: z.record(z.string(), z.unknown()),
+  indexes: z.array(z.record(z.string(), z.unknown())),
+  estimatedCount: z.number(),
+  ranges: z.array(IdRange),
+});
+export type CollectionPlan = z.infer<typeof CollectionPlan>;
+
+export const SyncRecord = z.object({
+  _id: z.string(),
+  jobId: z.string(),
+  syncNumber: z.number().int(),
+  source: z.string(),
+  t0: z.instanceof(Timestamp),
+  collections: z.array(CollectionPlan),
+  createdAt: z.date(),
+  consistentAt: z.instanceof(Timestamp).optional(),
+});
+export type SyncRecord = z.infer<typeof SyncRecord>;
+
+export const syncKey = (jobId: string, n: number) => `${jobId}/${n}`;
+
+/**
+ * FerretDB 1.24 never answers an update command that modifies 100 or more existing documents (found
+ * by the applier work), so catalog bulk updates go in batches well under that. Harmless on MongoDB.
+ */
+const UPDATE_BATCH = 50;
+
+function batches<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += UPDATE_BATCH) out.push(items.slice(i, i + UPDATE_BATCH));
+  return out;
+}
+
+export class SyncCatalog {
+  constructor(
+    private readonly syncs: Collection<SyncRecord>,
+    private readonly missing: Collection<Document>,
+  ) {}
+
+  async ensureIndexes(): Promise<void> {
+    await this.missing.createIndex({ sync: 1, fetched: 1 });
+  }
+
+  /** Records the plan; a retried `starting` replaces the plan of the same sync (nothing was copied yet). */
+  async recordPlan(sync: SyncRecord): Promise<void> {
+    const { _id, ...rest } = SyncRecord.parse(sync);
+    await this.syncs.replaceOne({ _id }, rest, { upsert: true });
+  }
+
+  async get(jobId: string, n: number): Promise<SyncRecord> {
+    const doc = await this.syncs.findOne({ _id: syncKey(jobId, n) });
+    if (doc === null) throw new Error(`no plan recorded for initial sync ${n} of job '${jobId}'`);
+    return SyncRecord.parse(doc);
+  }
+
+  /**
+   * The applier's state (open transactions, collection UUIDs) as of having applied through `through`.
+   * Read back only for a call that resumes at exactly that point; a retry from an earlier point starts
+   * from the state saved for it, never from a later one.
+   */
+  async saveApplierState(jobId: string, n: number, through: Timestamp, state: unknown): Promise<void> {
+    await this.syncs.updateOne({ _id: syncKey(jobId, n) }, { $set: { applier: { through, state } } });
+  }
+
+  async applierState(jobId: string, n: number, at: Timestamp): Promise<unknown> {
+    const doc = (await this.syncs.findOne({ _id: syncKey(jobId, n) })) as {
+      applier?: { through: Timestamp; state: unknown };
+    } | null;
+    return doc?.applier !== undefined && doc.applier.through.equals(at) ? doc.applier.state : undefined;
+  }
+
+  async markConsistent(jobId: string, n: number, ts: Timestamp): Promise<void> {
+    await this.syncs.updateOne({ _id: syncKey(jobId, n) }, { $set: { consistentAt: ts } });
+  }
+
+  /** Remembers documents the head lacked when an update referred to them (idempotent). */
+  async addMissing(jobId: string, n: number, items: Array<{ ns: string; _id: unknown }>): Promise<void> {
+    if (items.length === 0) return;
+    const sync = syncKey(jobId, n);
+    for (const batch of batches(items))
+      await this.missing.bulkWrite(
+        batch.map((m) => ({
+          updateOne: {
+            filter: { sync, ns: m.ns, id: m._id },
+            update: { $setOnInsert: { sync, ns: m.ns, id: m._id, fetched: false } },
+            upsert: true,
+          },
+        })),
+        { ordered: false },
+      );
+  }
+
+  async unfetched(jobId: string, n: number): Promise<Array<{ ns: string; _id: unknown }>> {
+    const docs = await this.missing.find({ sync: syncKey(jobId, n), fetched: false }).toArray();
+    return docs.map((d) => ({ ns: String(d.ns), _id: d.id }));
+  }
+
+  async markFetched(jobId: string, n: number, items: Array<{ ns: string; _id: unknown }>): Promise<void> {
+    if (items.length === 0) return;
+    await this.missing.bulkWrite(
+      items.map((m) => ({
+        updateOne: {
+          filter: { sync: syncKey(jobId, n), ns: m.ns, id: m._id },
+          update: { $set: { fetched: true } },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+}

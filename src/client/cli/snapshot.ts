@@ -1,0 +1,145 @@
+/**
+ * `headwater snapshot take|list|verify|groom`. `take` and `groom` start workflows through the client;
+ * `list` and `verify` read the catalog and the store directly. Verify exits non-zero when any chunk or
+ * collection fails its check, naming each bad chunk and the collections it belongs to.
+ */
+import type { Command } from 'commander';
+import { Keyring, loadKey } from '../../codec/keys.js';
+import { loadConfig } from '../../config/load.js';
+import { KeyRef } from '../../contracts/snapshot.js';
+import { InvalidConfig } from '../../errors/domain-errors.js';
+import { tsToString } from '../../lib/bson.js';
+import { readManifest } from '../../snapshot/decode-snapshot.js';
+import { parseSnapshotRef } from '../../snapshot/snapshot-keys.js';
+import { describeReport, verifySnapshot } from '../../snapshot/verify-snapshot.js';
+import { createDeps, type Deps } from '../../worker/deps.js';
+import { print, withClient } from './context.js';
+
+interface KeyOptions {
+  keyEnv?: string;
+  keyFile?: string;
+  keyId?: string;
+}
+
+/** The key named on the command line, as a reference the worker resolves (never the key itself). */
+function keyRef(o: KeyOptions): KeyRef | undefined {
+  if (o.keyEnv === undefined && o.keyFile === undefined) return undefined;
+  const r = KeyRef.safeParse({ id: o.keyId, env: o.keyEnv, file: o.keyFile });
+  if (!r.success) throw new InvalidConfig(`invalid encryption key options: ${r.error.issues[0]?.message}`);
+  return r.data;
+}
+
+async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
+  const deps = createDeps(loadConfig());
+  try {
+    return await fn(deps);
+  } finally {
+    await deps.close();
+  }
+}
+
+const keyOptions = (c: Command) =>
+  c
+    .option('--key-env <var>', 'environment variable holding the AES-256 key (hex or base64)')
+    .option('--key-file <path>', 'file holding the AES-256 key')
+    .option('--key-id <id>', 'the key id recorded in the snapshot (default: its fingerprint)');
+
+export function registerSnapshotCommands(program: Command): void {
+  const snapshot = program
+    .command('snapshot')
+    .description('snapshots of a job head: take, list, verify, groom');
+  keyOptions(
+    snapshot.command('take <jobId>').description('take a snapshot of the head at a consistent timestamp'),
+  )
+    .option('--store <id>', 'snapshot store id', 'default')
+    .option('--sync-number <n>', 'the initial sync whose head to snapshot', '1')
+    .option('--compression <c>', 'zstd, gzip or none', 'zstd')
+    .option('--no-wait', 'return once started')
+    .option('--json', 'print JSON')
+    .action(async (jobId: string, o) =>
+      withClient(async (client) => {
+        const id = await client.startSnapshot({
+          jobId,
+          store: o.store,
+          syncNumber: Number(o.syncNumber),
+          compression: o.compression,
+          encryption: keyRef(o),
+        });
+        if (!o.wait) return print({ workflowId: id }, o.json, () => `started ${id}`);
+        const r = await client.snapshotResult(id);
+        print(
+          r,
+          o.json,
+          () =>
+            `snapshot ${r.snapshotId} at ${r.ts}: ${r.totals.documents} documents in ${r.totals.collections} collections, ` +
+            `${r.totals.chunks} chunks (${r.totals.newChunks} new, ${r.totals.newStoredBytes} bytes stored)`,
+        );
+      }),
+    );
+  snapshot
+    .command('list <jobId>')
+    .option('--json', 'print JSON')
+    .action(async (jobId: string, o) =>
+      withDeps(async (deps) => {
+        const list = await deps.catalog.snapshots.list(jobId);
+        print(
+          list.map((r) => ({ ...r, ts: tsToString(r.ts) })),
+          o.json,
+          () =>
+            list
+              .map(
+                (r) =>
+                  `${r._id}  ts ${tsToString(r.ts)}  ${r.documents} docs  ${r.bytes} bytes  store ${r.store}`,
+              )
+              .join('\n') || 'no snapshots',
+        );
+      }),
+    );
+  keyOptions(
+    snapshot
+      .command('verify <snapshotId>')
+      .description('re-read every chunk; check hashes, counts and content hashes'),
+  )
+    .option('--store <id>', 'read the manifest from this store instead of the one the catalog names')
+    .option('--json', 'print JSON')
+    .action(async (ref: string, o) =>
+      withDeps(async (deps) => {
+        const s = parseSnapshotRef(ref);
+        const storeId: string = o.store ?? (await deps.catalog.snapshots.get(s.id)).store;
+        const store = deps.store(storeId);
+        const key = keyRef(o);
+        const report = await verifySnapshot({
+          store,
+          manifest: await readManifest(store, s.manifestKey),
+          keyring: new Keyring(key === undefined ? [] : [loadKey(key)]),
+        });
+        print(report, o.json, () => describeReport(report));
+        if (!report.ok) process.exitCode = 1;
+      }),
+    );
+  snapshot
+    .command('groom <jobId>')
+    .description('apply the retention policy, then delete chunks no snapshot refers to')
+    .option('--store <id>', 'snapshot store id', 'default')
+    .option(
+      '--policy <json>',
+      'retention policy as JSON, e.g. {"keep":{"daily":7},"pointInTimeHours":24}',
+      '{}',
+    )
+    .option('--json', 'print JSON')
+    .action(async (jobId: string, o) =>
+      withClient(async (client) => {
+        await client.startGroom({ jobId, store: o.store, policy: JSON.parse(o.policy) });
+        const r = await client.groomResult(jobId);
+        print(r, o.json, () =>
+          [
+            `kept ${r.expire.kept.length} snapshots, deleted ${r.expire.deleted.length}, deleted ${r.expire.slicesDeleted} oplog slices`,
+            ...Object.entries(r.sweeps).map(
+              ([s, w]) =>
+                `store ${s}: ${w.status}${w.reason ? ` (${w.reason})` : ''}, ${w.chunksDeleted} chunks deleted, ${w.bytesFreed} bytes freed`,
+            ),
+          ].join('\n'),
+        );
+      }),
+    );
+}

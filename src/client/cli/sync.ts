@@ -1,0 +1,53 @@
+// `headwater sync start|status`: run an initial sync and watch its phases.
+import type { Command } from 'commander';
+import { print, withClient } from './context.js';
+
+export function registerSyncCommands(program: Command): void {
+  const sync = program.command('sync').description('initial sync of a job');
+  sync
+    .command('start <jobId>')
+    .description('copy the source into a new head database, then apply the oplog')
+    .requiredOption('--source <connection>', 'connection id of the source replica set')
+    .option('--head <connection>', 'connection id of the head database', 'head')
+    .option('--include <ns...>', 'namespaces to back up (db, db.coll, wildcards)', [])
+    .option('--exclude <ns...>', 'namespaces to leave out', [])
+    .option('--sync-number <n>', 'sync number (a resync uses the next one)', '1')
+    .option('--parallelism <n>', 'collections and ranges copied at once', '4')
+    .option('--wait', 'wait until the sync is complete')
+    .option('--json', 'print JSON')
+    .action(async (jobId: string, o) =>
+      withClient(async (client) => {
+        const input = {
+          jobId,
+          source: o.source,
+          head: o.head,
+          syncNumber: Number(o.syncNumber),
+          parallelism: Number(o.parallelism),
+          filter: { include: o.include, exclude: o.exclude },
+        };
+        const id = await client.startInitialSync(input);
+        if (!o.wait) return print({ workflowId: id }, o.json, () => `started ${id}`);
+        const res = await client.syncResult(jobId, input.syncNumber);
+        print(res, o.json, () => `complete: head consistent at ${res.consistentAt}`);
+      }),
+    );
+  sync
+    .command('status <jobId>')
+    .option('--sync-number <n>', 'sync number', '1')
+    .option('--json', 'print JSON')
+    .action(async (jobId: string, o) =>
+      withClient(async (client) => {
+        const p = await client.syncProgress(jobId, Number(o.syncNumber));
+        print(p, o.json, () => {
+          const rows = Object.entries(p.collections).map(
+            ([ns, c]) => `  ${ns}: ${c.docs} docs, ${c.bytes} bytes, ${c.slices} slices, ${c.built} built`,
+          );
+          return [
+            `phase: ${p.phase}`,
+            `oplog: ${p.oplog.entries} entries in ${p.oplog.slices} slices, applied ${p.applied.entries}`,
+            ...rows,
+          ].join('\n');
+        });
+      }),
+    );
+}

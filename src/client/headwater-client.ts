@@ -1,0 +1,134 @@
+/**
+ * The typed TypeScript client: starts and inspects Headwater workflows. Inputs are parsed with the same
+ * schemas the workflows use, before anything is started, so bad input changes nothing.
+ */
+import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
+import { FollowInput, type FollowStatus } from '../contracts/follow.js';
+import { InitialSyncInput, type SyncProgress, type SyncResult } from '../contracts/initial-sync.js';
+import {
+  GroomInput,
+  SnapshotInput,
+  type GroomResult,
+  type SnapshotResult,
+  type SnapshotStatus,
+} from '../contracts/snapshot.js';
+import { InvalidConfig } from '../errors/domain-errors.js';
+import { TASK_QUEUE, workflowIds } from '../workflows/ids.js';
+
+export class HeadwaterClient {
+  private constructor(
+    readonly temporal: Client,
+    private readonly connection: Connection,
+    private readonly taskQueue: string,
+  ) {}
+
+  static async connect(opts: {
+    address: string;
+    namespace?: string;
+    taskQueue?: string;
+  }): Promise<HeadwaterClient> {
+    const connection = await Connection.connect({ address: opts.address, connectTimeout: 5000 });
+    const client = new Client({ connection, namespace: opts.namespace ?? 'default' });
+    return new HeadwaterClient(client, connection, opts.taskQueue ?? TASK_QUEUE);
+  }
+
+  /** Starts an initial sync; returns its workflow id. */
+  async startInitialSync(input: InitialSyncInput): Promise<string> {
+    const p = parse(InitialSyncInput, input, 'initial sync input');
+    const workflowId = workflowIds.initialSync(p.jobId, p.syncNumber);
+    await this.temporal.workflow.start('initialSync', {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [p],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return workflowId;
+  }
+
+  async syncProgress(jobId: string, syncNumber = 1): Promise<SyncProgress> {
+    return this.temporal.workflow
+      .getHandle(workflowIds.initialSync(jobId, syncNumber))
+      .query<SyncProgress>('progress');
+  }
+
+  async syncResult(jobId: string, syncNumber = 1): Promise<SyncResult> {
+    return this.temporal.workflow.getHandle(workflowIds.initialSync(jobId, syncNumber)).result();
+  }
+
+  /** Starts following the oplog after a completed initial sync. */
+  async startFollow(input: FollowInput): Promise<string> {
+    const p = parse(FollowInput, input, 'follow input');
+    const workflowId = workflowIds.tail(p.jobId);
+    await this.temporal.workflow.start('follow', { taskQueue: this.taskQueue, workflowId, args: [p] });
+    return workflowId;
+  }
+
+  async followStatus(jobId: string): Promise<FollowStatus> {
+    return this.temporal.workflow.getHandle(workflowIds.tail(jobId)).query<FollowStatus>('status');
+  }
+
+  /**
+   * Starts a snapshot of a job's head; `requestedAt` (default: now, as "<seconds>.0") names the workflow
+   * `job/<jobId>/snapshot/<requestedAt>`. Returns the workflow id.
+   */
+  async startSnapshot(input: Omit<SnapshotInput, 'requestedAt'> & { requestedAt?: string }): Promise<string> {
+    const p = parse(
+      SnapshotInput,
+      { ...input, requestedAt: input.requestedAt ?? `${Math.floor(Date.now() / 1000)}.0` },
+      'snapshot input',
+    );
+    const workflowId = workflowIds.snapshot(p.jobId, p.requestedAt);
+    await this.temporal.workflow.start('snapshot', {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [p],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return workflowId;
+  }
+
+  /** Waits for a snapshot workflow started by `startSnapshot` and returns its result. */
+  async snapshotResult(workflowId: string): Promise<SnapshotResult> {
+    return this.temporal.workflow.getHandle(workflowId).result();
+  }
+
+  async snapshotStatus(workflowId: string): Promise<SnapshotStatus> {
+    return this.temporal.workflow.getHandle(workflowId).query<SnapshotStatus>('snapshotStatus');
+  }
+
+  /** Starts a groom of a job (`job/<jobId>/groom`): retention, then mark and sweep. Returns the workflow id. */
+  async startGroom(input: GroomInput): Promise<string> {
+    const p = parse(GroomInput, input, 'groom input');
+    const workflowId = workflowIds.groom(p.jobId);
+    await this.temporal.workflow.start('groom', { taskQueue: this.taskQueue, workflowId, args: [p] });
+    return workflowId;
+  }
+
+  async groomResult(jobId: string): Promise<GroomResult> {
+    return this.temporal.workflow.getHandle(workflowIds.groom(jobId)).result();
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+}
+
+function parse<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  },
+  value: unknown,
+  what: string,
+): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new InvalidConfig(
+      `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return r.data;
+}

@@ -1,0 +1,153 @@
+/**
+ * Captures the source's oplog into slices with a tailable awaitData cursor. A tail resumes at the last
+ * captured entry (ts >= last) and requires the first entry it reads to be exactly that one: if it is gone,
+ * the oplog rolled over and the job needs a resync. This catches a gap when it happens, not at restore.
+ * Each slice records `prevTs`, the entry before its first, so the chain of slices proves there is no hole.
+ *
+ * Order: MongoDB makes oplog entries visible in timestamp order. FerretDB (the test server) can insert
+ * them slightly out of order under concurrent writers, so slices keep entries in the order the cursor
+ * returns them, `lastTs` is the running maximum (the resume anchor), and a tail drains for a short grace
+ * period after its deadline so late entries land in a slice instead of behind the next anchor.
+ */
+import type { MongoClient } from 'mongodb';
+import { Timestamp } from 'mongodb';
+import { OplogRolledOver } from '../errors/domain-errors.js';
+import { decodeRaw, tsToString } from '../lib/bson.js';
+
+/**
+ * Entries per cursor batch. FerretDB rescans its oplog table for every getMore, so capture throughput
+ * there is proportional to this; replies stay far below 16 MiB. MongoDB is indifferent.
+ */
+const TAIL_BATCH = 5000;
+
+export interface OplogSliceOut {
+  entries: Uint8Array[];
+  /** Each entry's wall-clock write time (ms), for capture-lag measurement; NaN when the entry has none. */
+  walls: number[];
+  firstTs: Timestamp;
+  lastTs: Timestamp;
+  prevTs: Timestamp;
+}
+
+export interface TailOptions {
+  client: MongoClient;
+  /** The last captured entry (or T0): the tail resumes just after it. */
+  afterTs: Timestamp;
+  /** Stop at this wall-clock time (ms since epoch), after closing the open slice. */
+  deadline: number;
+  sliceMaxBytes: number;
+  sliceMaxAgeMs: number;
+  /**
+   * After the deadline, keep reading while entries still arrive (at most this long, default 10 s), so a
+   * slow first batch is never thrown away, and a late-visible entry lands in a slice.
+   */
+  graceMs?: number;
+  writeSlice: (slice: OplogSliceOut) => Promise<void>;
+  onProgress?: (p: { lastTs: Timestamp; slices: number; entries: number }) => void;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export async function tailOplog(
+  opts: TailOptions,
+): Promise<{ lastTs: Timestamp; slices: number; entries: number }> {
+  const now = opts.now ?? Date.now;
+  const cursor = opts.client
+    .db('local')
+    .collection('oplog.rs')
+    .find(
+      { ts: { $gte: opts.afterTs } },
+      { tailable: true, awaitData: true, raw: true, maxAwaitTimeMS: 100, batchSize: TAIL_BATCH },
+    );
+  const state = { lastTs: opts.afterTs, slices: 0, entries: 0 };
+  let open = fresh();
+  let anchored = false;
+  function fresh() {
+    return {
+      entries: [] as Uint8Array[],
+      walls: [] as number[],
+      bytes: 0,
+      firstTs: undefined as Timestamp | undefined,
+      lastTs: state.lastTs,
+      openedAt: now(),
+    };
+  }
+  const close = async () => {
+    if (open.entries.length === 0) return;
+    const last = open.lastTs;
+    await opts.writeSlice({
+      entries: open.entries,
+      walls: open.walls,
+      firstTs: open.firstTs!,
+      lastTs: last,
+      prevTs: state.lastTs,
+    });
+    state.lastTs = last;
+    state.slices += 1;
+    state.entries += open.entries.length;
+    open = fresh();
+    opts.onProgress?.({ ...state });
+  };
+  try {
+    const stopAt = opts.deadline + (opts.graceMs ?? 10_000);
+    while (now() < stopAt) {
+      opts.signal?.throwIfAborted();
+      const raw = (await cursor.tryNext()) as Uint8Array | null;
+      if (raw === null) {
+        if (now() >= opts.deadline) break; // drained after the deadline
+        if (!anchored && cursor.closed) {
+          await assertStillInOplog(opts.client, opts.afterTs);
+          throw new Error(`the oplog cursor closed before reaching ${tsToString(opts.afterTs)}; retrying`);
+        }
+        if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+        continue;
+      }
+      const entry = decodeRaw(raw);
+      const ts = entry.ts as Timestamp;
+      if (!anchored) {
+        // The first entry must be the one we resume after; anything else means it was truncated away.
+        if (!ts.equals(opts.afterTs)) throw rolledOver(opts.afterTs, ts);
+        anchored = true;
+        continue;
+      }
+      if (open.entries.length === 0) open = { ...fresh(), firstTs: ts };
+      if (open.bytes + raw.length > opts.sliceMaxBytes) {
+        await close();
+        open = { ...fresh(), firstTs: ts };
+      }
+      open.entries.push(raw);
+      open.walls.push(entry.wall instanceof Date ? entry.wall.getTime() : Number.NaN);
+      if (ts.gt(open.lastTs)) open.lastTs = ts;
+      open.bytes += raw.length;
+      if (now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+    }
+    await close();
+  } finally {
+    await cursor.close();
+  }
+  if (!anchored && state.entries === 0) await assertStillInOplog(opts.client, opts.afterTs);
+  return state;
+}
+
+/** A tail that saw nothing at all must still find its anchor in the oplog, or the oplog rolled over. */
+async function assertStillInOplog(client: MongoClient, ts: Timestamp): Promise<void> {
+  const oplog = client.db('local').collection('oplog.rs');
+  const found = await oplog.findOne({ ts }, { projection: { ts: 1 } });
+  if (found === null) {
+    const [first] = await oplog
+      .find({}, { projection: { ts: 1 } })
+      .sort({ $natural: 1 })
+      .limit(1)
+      .toArray();
+    throw rolledOver(ts, first?.ts as Timestamp | undefined);
+  }
+}
+
+function rolledOver(wanted: Timestamp, oldest: Timestamp | undefined): OplogRolledOver {
+  const have = oldest === undefined ? 'the oplog is empty' : `its oldest entry is now ${tsToString(oldest)}`;
+  return new OplogRolledOver(
+    `backup requires a resync: the source oplog no longer holds ${tsToString(wanted)}, the last captured entry ` +
+      `(${have}); entries after ${tsToString(wanted)}${oldest ? ` and before ${tsToString(oldest)}` : ''} are lost to this job`,
+    { details: { missingFrom: tsToString(wanted), oldestAvailable: oldest ? tsToString(oldest) : null } },
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * The worker: loads the configuration, builds the dependencies, and runs the workflows and activities
+ * on the task queue until SIGINT/SIGTERM, then shuts down gracefully (in-flight activities heartbeat
+ * their progress, so a hard kill loses nothing either: retries resume from the last heartbeat).
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { loadConfig } from '../config/load.js';
+import { TASK_QUEUE } from '../workflows/ids.js';
+import { workflowsPath } from './bundle.js';
+import { createDeps } from './deps.js';
+
+/** For workers started by tests: exit when the parent process is gone, so no orphan keeps working. */
+function exitWithParent(): void {
+  if (process.env.HEADWATER_EXIT_WITH_PARENT !== '1') return;
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 1000).unref();
+}
+
+async function main(): Promise<void> {
+  exitWithParent();
+  const config = loadConfig();
+  const deps = createDeps(config);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: process.env.HEADWATER_TASK_QUEUE ?? config.temporal.taskQueue ?? TASK_QUEUE,
+    workflowsPath,
+    activities: createActivities(deps),
+    maxConcurrentActivityTaskExecutions: 16,
+  });
+  const metrics = await deps.metrics.serve(Number(process.env.HEADWATER_METRICS_PORT ?? config.metrics.port));
+  deps.logger.info(
+    { taskQueue: worker.options.taskQueue, pid: process.pid, metricsPort: metrics?.port },
+    'headwater worker started',
+  );
+  try {
+    await worker.run();
+  } finally {
+    metrics?.server.close();
+    await deps.close();
+    await connection.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+/**
+ * Activity option groups. Long work heartbeats and resumes from its heartbeat; errors that retrying
+ * cannot fix (the failure catalogue's non-retryable types) end the workflow at once.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { nonRetryableFailureTypes } from '../errors/failure-types.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  nonRetryableErrorTypes: nonRetryableFailureTypes,
+};
+
+/** Short calls: checks, plans, bookkeeping. */
+export const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
+
+/** Long, heartbeating work: copy, build, capture, apply, fetch, index builds. */
+export const long = proxyActivities<Activities>({
+  startToCloseTimeout: '4h',
+  heartbeatTimeout: '30s',
+  retry,
+});

@@ -1,0 +1,158 @@
+/**
+ * The initial sync: the seven phases, in Ops Manager's words, as one durable workflow. It builds a head
+ * database equal to the source at a known timestamp. The oplog is captured from T0 for the whole sync,
+ * so every change made while collections were copied is replayed onto the head ("applying oplogs").
+ */
+import { condition, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  InitialSyncInput,
+  compareTsString,
+  type InitialSyncParams,
+  type Phase,
+  type SyncProgress,
+  type SyncResult,
+} from '../contracts/initial-sync.js';
+import { long, quick } from './activity-options.js';
+import { syncProgressQuery } from './messages.js';
+import { JobIdKey, PhaseKey, SourceKey } from './search-attributes.js';
+import { runPool } from './pool.js';
+
+export async function initialSync(input: InitialSyncInput): Promise<SyncResult> {
+  const params = InitialSyncInput.parse(input);
+  const progress = emptyProgress();
+  setHandler(syncProgressQuery, () => progress);
+  const enter = (phase: Phase) => {
+    progress.phase = phase;
+    upsertSearchAttributes([{ key: PhaseKey, value: phase }]);
+  };
+  upsertSearchAttributes([
+    { key: JobIdKey, value: params.jobId },
+    { key: SourceKey, value: params.source },
+  ]);
+  const ref = { jobId: params.jobId, syncNumber: params.syncNumber };
+
+  // starting: check the source, record T0 before reading any document, plan the copy.
+  enter('starting');
+  const start = await long.syncStart(params);
+  progress.t0 = start.t0;
+  progress.oplog.capturedThrough = start.t0;
+
+  // The oplog is captured from T0 until the head is consistent; it runs beside every phase below.
+  const tail = captureLoop(params, progress);
+
+  // transferring + building: copy ranges in parallel into slices; insert slices as they arrive.
+  enter('transferring');
+  let copying = true;
+  const building = buildLoop(params, progress, () => copying);
+  await runPool(start.ranges, params.parallelism, async (r) => {
+    const res = await long.copyRange({
+      ...ref,
+      source: params.source,
+      sliceStore: params.sliceStore,
+      ns: r.ns,
+      rangeIndex: r.index,
+      sliceMaxBytes: params.sliceMaxBytes,
+      readPreference: params.readPreference,
+    });
+    const c = (progress.collections[r.ns] ??= { docs: 0, bytes: 0, slices: 0, built: 0 });
+    c.docs += res.docs;
+    c.bytes += res.bytes;
+    c.slices += res.slices;
+  });
+  copying = false;
+  enter('building');
+  await building;
+
+  // applying oplogs: replay captured entries up to the oplog's end, until a pass finds nothing new.
+  enter('applying oplogs');
+  await applyToEnd(params, progress);
+
+  // fetching missing documents: re-read what updates referred to, then replay what changed meanwhile.
+  enter('fetching missing documents');
+  const fetched = await long.fetchMissing({ ...ref, source: params.source, head: params.head });
+  progress.missing.fetched += fetched.fetched;
+  if (fetched.fetched + fetched.gone > 0) await applyToEnd(params, progress);
+
+  // creating indexes: every source index, with its options; failures are listed, never dropped.
+  enter('creating indexes');
+  const indexes = await long.buildIndexes({ ...ref, head: params.head });
+  progress.indexes = indexes;
+
+  tail.stop();
+  await tail.done;
+  const consistentAt = progress.applied.through ?? start.t0;
+  await quick.completeSync({ ...ref, consistentAt });
+  progress.completeAt = consistentAt;
+  enter('complete');
+  return { jobId: params.jobId, syncNumber: params.syncNumber, consistentAt, progress };
+}
+
+function emptyProgress(): SyncProgress {
+  return {
+    phase: 'starting',
+    collections: {},
+    oplog: { slices: 0, entries: 0 },
+    applied: { entries: 0 },
+    missing: { found: 0, fetched: 0 },
+    indexes: { built: 0, failed: [] },
+  };
+}
+
+/** Runs bounded capture activities back to back from T0 until stopped. */
+function captureLoop(params: InitialSyncParams, progress: SyncProgress) {
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const res = await long.captureOplog({
+        jobId: params.jobId,
+        source: params.source,
+        sliceStore: params.sliceStore,
+        afterTs: progress.oplog.capturedThrough!,
+        maxSeconds: 20,
+        sliceMaxBytes: params.sliceMaxBytes,
+      });
+      progress.oplog.capturedThrough = res.lastTs;
+      progress.oplog.slices += res.slices;
+      progress.oplog.entries += res.entries;
+    }
+  })();
+  return { stop: () => (stopped = true), done };
+}
+
+/** Inserts slices into the head as they arrive, until the copy is over and every slice is built. */
+async function buildLoop(params: InitialSyncParams, progress: SyncProgress, copying: () => boolean) {
+  for (;;) {
+    const stillCopying = copying();
+    const res = await long.buildSlices({
+      jobId: params.jobId,
+      syncNumber: params.syncNumber,
+      head: params.head,
+      maxSeconds: params.activitySeconds,
+    });
+    for (const [ns, n] of Object.entries(res.perCollection)) {
+      (progress.collections[ns] ??= { docs: 0, bytes: 0, slices: 0, built: 0 }).built += n;
+    }
+    if (res.slices === 0 && !stillCopying) return;
+    if (res.slices === 0) await sleep('1s');
+  }
+}
+
+/** Applies the captured oplog up to the source's current end; repeats while the end keeps moving. */
+async function applyToEnd(params: InitialSyncParams, progress: SyncProgress) {
+  for (let pass = 0; pass < 20; pass += 1) {
+    const end = await quick.oplogEnd({ source: params.source });
+    await condition(() => compareTsString(progress.oplog.capturedThrough!, end) >= 0);
+    const from = progress.applied.through ?? progress.t0!;
+    if (compareTsString(from, end) >= 0) return;
+    const res = await long.applyOplog({
+      jobId: params.jobId,
+      syncNumber: params.syncNumber,
+      head: params.head,
+      afterTs: from,
+      untilTs: end,
+    });
+    progress.applied.through = res.through;
+    progress.applied.entries += res.entries;
+    progress.missing.found += res.missing;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The real worker as a child process (`src/worker/main.ts`), for tests that SIGKILL it mid-flight and
+ * start it again. Its configuration is a YAML file written by the test; its task queue is unique.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { services } from './services.js';
+
+export interface WorkerConfig {
+  configFile: string;
+  taskQueue: string;
+  storeDir: string;
+}
+
+/** Writes a worker configuration for the local services, with extra connections if given. */
+export function writeWorkerConfig(
+  taskQueue: string,
+  extraConnections: Record<string, unknown> = {},
+): WorkerConfig {
+  const dir = mkdtempSync(join(tmpdir(), 'headwater-test-'));
+  const storeDir = join(dir, 'store');
+  const config = {
+    temporal: { address: services.temporal.address, taskQueue },
+    connections: {
+      source: { uri: services.source.uri, readPreference: 'secondaryPreferred' },
+      head: { uri: services.head.uri },
+      ...extraConnections,
+    },
+    stores: { default: { type: 'fs', path: storeDir } },
+    metrics: { port: 0 },
+  };
+  const configFile = join(dir, 'headwater.yaml');
+  writeFileSync(configFile, stringify(config));
+  return { configFile, taskQueue, storeDir };
+}
+
+export class WorkerProcess {
+  private child: ChildProcess | undefined;
+  output = '';
+  starts = 0;
+  constructor(
+    private readonly config: WorkerConfig,
+    private readonly env: Record<string, string> = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.starts += 1;
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
+      env: {
+        ...process.env,
+        HEADWATER_CONFIG: this.config.configFile,
+        LOG_LEVEL: 'warn',
+        HEADWATER_EXIT_WITH_PARENT: '1',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    const onData = (b: Buffer) => (this.output = (this.output + b.toString()).slice(-20_000));
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    // The worker logs at warn in tests, so "started" is detected by polling Temporal instead.
+    await new Promise((r) => setTimeout(r, 500));
+    if (child.exitCode !== null)
+      throw new Error(`worker exited at start (${child.exitCode}):\n${this.output}`);
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  async restart(): Promise<void> {
+    await this.kill('SIGKILL');
+    await this.start();
+  }
+
+  stop(): Promise<void> {
+    return this.kill('SIGTERM');
+  }
+}

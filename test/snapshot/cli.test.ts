@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Timestamp, type MongoClient } from 'mongodb';
+import { stringify } from 'yaml';
+import { Catalog } from '../../src/catalog/catalog.js';
+import type { Manifest } from '../../src/snapshot/manifest.js';
+import { rebuildSnapshotCatalog } from '../../src/snapshot/rebuild-catalog.js';
+import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
+import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import { chunkKey } from '../../src/store/layout.js';
+import { mongoClient, services, uniqueName } from '../harness/services.js';
+import { corruptObject } from '../store/corrupt.js';
+import { makeHead, makeStore, newJobId, snapshotNow, type TestHead, type TestStore } from './fixtures.js';
+
+const ts = (i: number) => new Timestamp({ t: 1_700_003_000 + i, i: 2 });
+
+describe('headwater snapshot verify, snapshot list and catalog rebuild (the CLI)', () => {
+  let head: MongoClient;
+  let catalog: Catalog;
+  const catalogDb = uniqueName('hw_cat_cli');
+  let h: TestHead;
+  let t: TestStore;
+  let configFile: string;
+  const manifests: Manifest[] = [];
+
+  const cli = (...args: string[]) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/client/cli/main.ts', ...args], {
+      env: { ...process.env, HEADWATER_CONFIG: configFile, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  };
+
+  before(async () => {
+    head = mongoClient('head');
+    catalog = new Catalog(head, catalogDb);
+    h = await makeHead(head, catalog, { jobId: newJobId('cli'), collections: [{ name: 'a', count: 800 }, { name: 'b', count: 100, size: 'medium' }] });
+    t = await makeStore('fs', head);
+    for (const i of [1, 2]) manifests.push(await snapshotNow({ head, store: t.store, catalog, plan: h.plan, ts: ts(i), storeId: 'snaps' }));
+    configFile = join((t.store as FsBlobStore).root, '..', `${uniqueName('hw-cli')}.yaml`);
+    writeFileSync(configFile, stringify({
+      temporal: { address: services.temporal.address },
+      catalog: { connection: 'head', database: catalogDb },
+      connections: { head: { uri: services.head.uri } },
+      stores: { snaps: { type: 'fs', path: (t.store as FsBlobStore).root } },
+    }));
+  });
+  after(async () => {
+    await h.drop();
+    await head.db(catalogDb).dropDatabase();
+    await t.cleanup();
+    await head.close();
+  });
+
+  it('rebuilds the snapshot records from the store alone', async () => {
+    const want = await catalog.snapshots.list(h.jobId);
+    assert.equal(want.length, 2);
+    await head.db(catalogDb).collection('snapshots').deleteMany({});
+    await catalog.snapshots.record({ ...want[0]!, _id: snapshotId(h.jobId, ts(9)), ts: ts(9), manifestKey: 'manifests/gone.json' });
+    const r = cli('catalog', 'rebuild', '--store', 'snaps', '--json');
+    assert.equal(r.code, 0, r.out);
+    const report = JSON.parse(r.out.trim().split('\n').at(-1)!);
+    assert.deepEqual(report.recorded, want.map((w) => w._id));
+    assert.deepEqual(report.removed, [snapshotId(h.jobId, ts(9))], 'a record without a manifest is removed');
+    const got = await catalog.snapshots.list(h.jobId);
+    assert.deepEqual(got.map(({ createdAt: _c, ...rest }) => rest), want.map(({ createdAt: _c, ...rest }) => rest));
+    const list = cli('snapshot', 'list', h.jobId);
+    assert.equal(list.code, 0, list.out);
+    for (const w of want) assert.match(list.out, new RegExp(w._id));
+  });
+
+  it('verify exits 0 on an intact snapshot and 1 naming the damaged chunk and its collection', async () => {
+    const id = snapshotId(h.jobId, ts(2));
+    const ok = cli('snapshot', 'verify', id);
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /: ok$/m);
+    const chunks = manifests[1]!.collections.find((c) => c.ns === 'src.a')!.chunks;
+    const bad = chunks[chunks.length - 1]!.id;
+    await corruptObject(t.store, chunkKey(bad));
+    const failed = cli('snapshot', 'verify', `${h.jobId}/${manifests[1]!.ts}`);
+    assert.equal(failed.code, 1, failed.out);
+    assert.match(failed.out, new RegExp(`bad chunk ${bad} \\(collections: src\\.a\\)`));
+    assert.match(failed.out, /FAILED/);
+  });
+
+  it('rebuild refuses nothing silently: an unreadable manifest is reported with a non-zero exit', async () => {
+    await t.store.put(`manifests/${h.jobId}/0001700009999-0000000001.json`, Buffer.from('not a manifest'));
+    const r = cli('catalog', 'rebuild', '--store', 'snaps');
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /unreadable manifest manifests\/.*0001700009999-0000000001\.json/);
+    assert.deepEqual((await rebuildSnapshotCatalog({ store: t.store, storeId: 'snaps', catalog })).recorded.length, 2);
+  });
+});

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
+import { MongoClient, type Timestamp } from 'mongodb';
+import { createActivities } from '../../src/activities/index.js';
+import { parseConfig } from '../../src/config/load.js';
+import { tsToString } from '../../src/lib/bson.js';
+import { workflowsPath } from '../../src/worker/bundle.js';
+import { createDeps, type Deps } from '../../src/worker/deps.js';
+import { startFerret } from '../harness/ferret.js';
+import { services, uniqueName } from '../harness/services.js';
+import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+
+describe('oplog rollover', () => {
+  let t: Awaited<ReturnType<typeof connectTemporal>>;
+  let native: NativeConnection;
+  let deps: Deps;
+  let tiny: Awaited<ReturnType<typeof startFerret>>;
+
+  before(async () => {
+    t = await connectTemporal();
+    native = await nativeConnection();
+    // A source whose oplog holds ~64 KiB and is trimmed every second: easy to outpace.
+    tiny = await startFerret({ oplogBytes: 64 * 1024, cappedCleanupSeconds: 1 });
+    deps = createDeps(
+      parseConfig({
+        connections: { head: { uri: services.head.uri }, tiny: { uri: tiny.uri } },
+        stores: { default: { type: 'fs', path: `/tmp/${uniqueName('hw-store')}` } },
+        metrics: { port: 0 },
+      }),
+    );
+  });
+  after(async () => {
+    await deps.close();
+    await tiny.stop();
+    await native.close();
+    await t.connection.close();
+  });
+
+  it('reports "backup requires a resync" with the missing range when the oplog outran a paused capture', async () => {
+    const client = new MongoClient(tiny.uri);
+    await client.db('app').collection('c').insertOne({ first: true });
+    const [anchor] = await client
+      .db('local')
+      .collection('oplog.rs')
+      .find()
+      .sort({ $natural: -1 })
+      .limit(1)
+      .toArray();
+    const capturedThrough = tsToString(anchor!.ts as Timestamp);
+    // Capture is not running; a writer fills the oplog many times over, and cleanup trims it.
+    for (let i = 0; i < 600; i += 1)
+      await client
+        .db('app')
+        .collection('c')
+        .insertOne({ i, pad: 'x'.repeat(500) });
+    await new Promise((r) => setTimeout(r, 2500));
+    await client.close();
+
+    const taskQueue = uniqueName('hw-roll');
+    const jobId = uniqueName('r').replace(/_/g, '-').slice(0, 20);
+    const worker = await createWorker({
+      connection: native,
+      taskQueue,
+      workflowBundle: await bundle(workflowsPath),
+      activities: createActivities(deps),
+    });
+    const err = await worker.runUntil(
+      t.client.workflow
+        .execute('follow', {
+          taskQueue,
+          workflowId: `job/${jobId}/tail`,
+          args: [
+            {
+              jobId,
+              syncNumber: 1,
+              source: 'tiny',
+              capturedThrough,
+              appliedThrough: capturedThrough,
+              captureSeconds: 2,
+            },
+          ],
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    const cause = (err.cause as { cause?: unknown })?.cause ?? err.cause;
+    assert.ok(cause instanceof ApplicationFailure);
+    assert.equal(cause.type, 'OplogRolledOver');
+    assert.equal(cause.nonRetryable, true);
+    assert.match(cause.message, /^backup requires a resync: /);
+    assert.match(cause.message, new RegExp(`no longer holds ${capturedThrough.replace('.', '\\.')}`));
+    assert.match(cause.message, /oldest entry is now \d+\.\d+/);
+    const slices = await deps.catalog.slices.oplog(jobId);
+    assert.equal(slices.length, 0, 'nothing was captured past the gap');
+  });
+});

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../../src/activities/index.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createDeps, type Deps } from '../../src/worker/deps.js';
+import { workflowsPath } from '../../src/worker/bundle.js';
+import { startFerret } from '../harness/ferret.js';
+import { mongoClient, services, uniqueName } from '../harness/services.js';
+import { bundle, connectTemporal, createWorker, historyText, nativeConnection } from '../harness/temporal.js';
+import { headDbName } from '../../src/head/head-names.js';
+
+describe('initial sync refuses a source it cannot follow', () => {
+  let t: Awaited<ReturnType<typeof connectTemporal>>;
+  let native: NativeConnection;
+  let workflowBundle: WorkflowBundleWithSourceMap;
+  let deps: Deps;
+  let authFerret: Awaited<ReturnType<typeof startFerret>>;
+  const password = `pw-${uniqueName('secret')}`;
+
+  before(async () => {
+    t = await connectTemporal();
+    native = await nativeConnection();
+    workflowBundle = await bundle(workflowsPath);
+    authFerret = await startFerret({ auth: { user: 'backup', password } });
+    deps = createDeps(
+      parseConfig({
+        connections: {
+          head: { uri: services.head.uri },
+          unreachable: { uri: 'mongodb://127.0.0.1:1/?directConnection=true' },
+          wrongpass: {
+            uri: `mongodb://backup:not-${password}@127.0.0.1:${authFerret.port}/?directConnection=true`,
+          },
+          standalone: { uri: services.head.uri },
+        },
+        stores: { default: { type: 'fs', path: `/tmp/${uniqueName('hw-store')}` } },
+      }),
+    );
+  });
+  after(async () => {
+    await deps.close();
+    await authFerret.stop();
+    await native.close();
+    await t.connection.close();
+  });
+
+  const cases: Array<[string, string, RegExp]> = [
+    ['unreachable', 'SourceUnreachable', /source 'unreachable' is unreachable/],
+    ['wrongpass', 'BadCredentials', /authentication to source 'wrongpass' failed/],
+    ['standalone', 'NotAReplicaSet', /source 'standalone' is not a replica set member/],
+  ];
+  for (const [connection, type, message] of cases) {
+    it(`ends with a non-retryable ${type} for source '${connection}' and writes nothing to the head`, async () => {
+      const taskQueue = uniqueName('hw-err');
+      const jobId = uniqueName('e').replace(/_/g, '-').slice(0, 20);
+      const worker = await createWorker({
+        connection: native,
+        taskQueue,
+        workflowBundle,
+        activities: createActivities(deps),
+      });
+      const started = Date.now();
+      const err = await worker.runUntil(
+        t.client.workflow
+          .execute('initialSync', {
+            taskQueue,
+            workflowId: `job/${jobId}/initial-sync/1`,
+            args: [{ jobId, source: connection }],
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+      );
+      assert.ok(err instanceof WorkflowFailedError, 'the workflow failed');
+      const cause = (err.cause as { cause?: unknown })?.cause ?? err.cause;
+      assert.ok(cause instanceof ApplicationFailure, 'with an application failure');
+      assert.equal(cause.type, type);
+      assert.equal(cause.nonRetryable, true);
+      assert.match(cause.message, message);
+      assert.ok(!cause.message.includes(password), 'the message carries no password');
+      assert.ok(Date.now() - started < 30_000, 'it failed at once, without retrying');
+      const head = mongoClient('head');
+      const { databases } = await head.db('admin').command({ listDatabases: 1, nameOnly: true });
+      await head.close();
+      const prefix = headDbName(jobId, 1, '');
+      assert.deepEqual(
+        (databases as Array<{ name: string }>).filter((d) => d.name.startsWith(prefix)),
+        [],
+      );
+      const history = await historyText(t.client, `job/${jobId}/initial-sync/1`);
+      assert.match(history, new RegExp(connection), 'the history names the connection id');
+      assert.ok(!history.includes(password), 'no password in the workflow history');
+    });
+  }
+});
