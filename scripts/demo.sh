@@ -4,6 +4,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . scripts/service-env.sh
-[ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
+[ -f node_modules/.package-lock.json ] || npm install --no-audit --no-fund
 scripts/services.sh up
 exec npx tsx demo/demo.ts

@@ -96,7 +96,7 @@ $(tail -n 20 "$(logfile "$name")" 2>/dev/null)"
 
 up() {
   for s in "$@"; do "$here/build-tools.sh" "$(tool_of "$s")"; done
-  [ -d "$root/node_modules/mongodb" ] || (cd "$root" && npm ci --no-audit --no-fund)
+  [ -d "$root/node_modules/mongodb" ] || (cd "$root" && npm install --no-audit --no-fund)
   for s in "$@"; do
     if alive "$s" && answers "$s"; then say "$s already up on 127.0.0.1:$(port_of "$s")"; continue; fi
     alive "$s" && { say "$s has a process but does not answer; restarting it"; stop "$s"; }

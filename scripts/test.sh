@@ -9,9 +9,13 @@ cd "$root"
 . scripts/service-env.sh
 step() { printf '\n== %s\n' "$*" >&2; }
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  step "installing node modules (npm ci)"
-  npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: npm 11 leaves @swc/core's foreign-platform optional packages out of the
+# lock and then refuses `npm ci`; `npm install` follows the lock and installs what is missing. zstd-napi's
+# install script (allowScripts) compiles its binding against the local Node headers.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+  || [ ! -f node_modules/zstd-napi/build/Release/binding.node ]; then
+  step "installing node modules (npm install, following package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 
 step "starting local services (first run builds them from Go modules: several minutes)"
