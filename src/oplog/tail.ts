@@ -95,9 +95,15 @@ export async function tailOplog(
       const raw = (await cursor.tryNext()) as Uint8Array | null;
       if (raw === null) {
         if (now() >= opts.deadline) break; // drained after the deadline
-        if (!anchored && cursor.closed) {
-          await assertStillInOplog(opts.client, opts.afterTs);
-          throw new Error(`the oplog cursor closed before reaching ${tsToString(opts.afterTs)}; retrying`);
+        if (cursor.closed) {
+          if (!anchored) {
+            await assertStillInOplog(opts.client, opts.afterTs);
+            throw new Error(`the oplog cursor closed before reaching ${tsToString(opts.afterTs)}; retrying`);
+          }
+          // The server ended the tailable cursor (FerretDB does when capped cleanup passes it). A closed
+          // cursor answers null at once, so looping would spin and starve the event loop: stop here, and
+          // the next call resumes at the last captured entry.
+          break;
         }
         if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
         continue;
