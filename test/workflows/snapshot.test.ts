@@ -18,7 +18,14 @@ import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
-import { changeDocuments, headDocuments, makeHead, newJobId, SMALL_CHUNKS, type TestHead } from '../snapshot/fixtures.js';
+import {
+  changeDocuments,
+  headDocuments,
+  makeHead,
+  newJobId,
+  SMALL_CHUNKS,
+  type TestHead,
+} from '../snapshot/fixtures.js';
 
 describe('snapshot and groom workflows, no follow running', () => {
   let t: Awaited<ReturnType<typeof connectTemporal>>;
@@ -49,7 +56,10 @@ describe('snapshot and groom workflows, no follow running', () => {
     );
     h = await makeHead(head, deps.catalog, {
       jobId: newJobId('w'),
-      collections: [{ name: 'a', count: 1500 }, { name: 'b', count: 150, size: 'medium' }],
+      collections: [
+        { name: 'a', count: 1500 },
+        { name: 'b', count: 150, size: 'medium' },
+      ],
       consistentAt: new Timestamp({ t: 1_700_004_000, i: 3 }),
     });
   });
@@ -66,13 +76,22 @@ describe('snapshot and groom workflows, no follow running', () => {
 
   const run = async <T>(workflow: string, workflowId: string, args: unknown[]): Promise<T> => {
     const taskQueue = uniqueName('hw-snap');
-    const worker = await createWorker({ connection: native, taskQueue, workflowBundle, activities: createActivities(deps) });
-    return worker.runUntil(t.client.workflow.execute(workflow, { taskQueue, workflowId, args }) as Promise<T>);
+    const worker = await createWorker({
+      connection: native,
+      taskQueue,
+      workflowBundle,
+      activities: createActivities(deps),
+    });
+    return worker.runUntil(
+      t.client.workflow.execute(workflow, { taskQueue, workflowId, args }) as Promise<T>,
+    );
   };
 
   it("snapshots the head at the sync's consistent point, complete and listed, and is idempotent at that point", async () => {
     const id = `job/${h.jobId}/snapshot/1700004000.0`;
-    const r = await run<SnapshotResult>('snapshot', id, [{ jobId: h.jobId, requestedAt: '1700004000.0', chunker: SMALL_CHUNKS }]);
+    const r = await run<SnapshotResult>('snapshot', id, [
+      { jobId: h.jobId, requestedAt: '1700004000.0', chunker: SMALL_CHUNKS },
+    ]);
     assert.equal(r.ts, '1700004000.3', 'without a follow, the head is at the sync consistent point');
     assert.equal(r.alreadyTaken, false);
     assert.equal(r.totals.documents, 1650);
@@ -83,27 +102,49 @@ describe('snapshot and groom workflows, no follow running', () => {
     const decoded = await decodeSnapshot(deps.store('default'), manifest);
     for (const coll of ['a', 'b']) {
       const want = await headDocuments(head, h.headDb, coll);
-      assert.ok(decoded.get(`src.${coll}`)!.every((d, i) => d.equals(want[i]!)), `src.${coll} decodes to the head`);
+      assert.ok(
+        decoded.get(`src.${coll}`)!.every((d, i) => d.equals(want[i]!)),
+        `src.${coll} decodes to the head`,
+      );
     }
-    const again = await run<SnapshotResult>('snapshot', `${id}-again`, [{ jobId: h.jobId, requestedAt: '1700004000.0', chunker: SMALL_CHUNKS }]);
+    const again = await run<SnapshotResult>('snapshot', `${id}-again`, [
+      { jobId: h.jobId, requestedAt: '1700004000.0', chunker: SMALL_CHUNKS },
+    ]);
     assert.equal(again.alreadyTaken, true);
     assert.equal(again.snapshotId, r.snapshotId);
     assert.deepEqual(await deps.catalog.snapshots.list(h.jobId).then((l) => l.length), 1);
-    assert.deepEqual(await new StoreLeases(deps.catalog).liveWriters('default'), [], 'the writer lease was released');
+    assert.deepEqual(
+      await new StoreLeases(deps.catalog).liveWriters('default'),
+      [],
+      'the writer lease was released',
+    );
   });
 
   it('encrypts with a key named by an environment variable; no key material reaches the history', async () => {
     await changeDocuments(head, h.headDb, 'a', 0.01, 'recent');
     await deps.catalog.syncs.markConsistent(h.jobId, 1, new Timestamp({ t: 1_700_004_100, i: 1 }));
     const id = `job/${h.jobId}/snapshot/1700004100.0`;
-    const r = await run<SnapshotResult>('snapshot', id, [{ jobId: h.jobId, requestedAt: '1700004100.0', chunker: SMALL_CHUNKS, encryption: { env: keyVar, id: 'wf-key' } }]);
+    const r = await run<SnapshotResult>('snapshot', id, [
+      {
+        jobId: h.jobId,
+        requestedAt: '1700004100.0',
+        chunker: SMALL_CHUNKS,
+        encryption: { env: keyVar, id: 'wf-key' },
+      },
+    ]);
     const manifest = await readManifest(deps.store('default'), r.manifestKey);
     assert.equal(manifest.codec.keyId, 'wf-key');
     const key = new BlobKey(Buffer.from(keyHex, 'hex'), 'wf-key');
-    assert.equal((await verifySnapshot({ store: deps.store('default'), manifest, keyring: new Keyring([key]) })).ok, true);
+    assert.equal(
+      (await verifySnapshot({ store: deps.store('default'), manifest, keyring: new Keyring([key]) })).ok,
+      true,
+    );
     const history = await decodedHistory(t.client, id);
     assert.match(history, new RegExp(keyVar), 'the history names the variable');
-    assert.ok(!history.includes(keyHex) && !history.includes(Buffer.from(keyHex, 'hex').toString('base64')), 'but never the key');
+    assert.ok(
+      !history.includes(keyHex) && !history.includes(Buffer.from(keyHex, 'hex').toString('base64')),
+      'but never the key',
+    );
   });
 
   it('grooms by policy: keeps the newest, deletes the rest and the chunks only they used', async () => {
@@ -111,20 +152,32 @@ describe('snapshot and groom workflows, no follow running', () => {
     assert.equal(before.length, 2);
     const none = { keep: { hourly: 0, daily: 0, weekly: 0, monthly: 0 }, pointInTimeHours: 0 };
     const r = await run<GroomResult>('groom', `job/${h.jobId}/groom`, [{ jobId: h.jobId, policy: none }]);
-    assert.deepEqual(r.expire.kept.map((k) => k.snapshotId), [before[1]!._id]);
+    assert.deepEqual(
+      r.expire.kept.map((k) => k.snapshotId),
+      [before[1]!._id],
+    );
     assert.deepEqual(r.expire.deleted, [before[0]!._id]);
     assert.equal(r.sweeps.default?.status, 'swept');
     assert.ok(r.sweeps.default!.chunksDeleted > 0, 'the clear chunks of the deleted snapshot were swept');
-    assert.deepEqual((await deps.catalog.snapshots.list(h.jobId)).map((s) => s._id), [before[1]!._id]);
+    assert.deepEqual(
+      (await deps.catalog.snapshots.list(h.jobId)).map((s) => s._id),
+      [before[1]!._id],
+    );
     const kept = await readManifest(deps.store('default'), before[1]!.manifestKey);
     const key = new BlobKey(Buffer.from(keyHex, 'hex'), 'wf-key');
-    assert.equal((await verifySnapshot({ store: deps.store('default'), manifest: kept, keyring: new Keyring([key]) })).ok, true);
+    assert.equal(
+      (await verifySnapshot({ store: deps.store('default'), manifest: kept, keyring: new Keyring([key]) }))
+        .ok,
+      true,
+    );
   });
 });
 
 async function decodedHistory(client: Client, workflowId: string): Promise<string> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const text = JSON.stringify(history.events);
-  const payloads = [...text.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+  const payloads = [...text.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+    Buffer.from(m[1]!, 'base64').toString('utf8'),
+  );
   return `${text}\n${payloads.join('\n')}`;
 }
