@@ -53,7 +53,11 @@ const quietLogger = {
 /** The whole history of a workflow as text, with every payload decoded, for scanning for secrets. */
 export async function historyText(client: Client, workflowId: string): Promise<string> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  return JSON.stringify(history.events, (_key, value: unknown) =>
-    value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value,
-  );
+  // Payload bytes arrive either as bytes or as base64 strings under `data`: decode both, so a secret
+  // inside a payload is visible to the scan.
+  return JSON.stringify(history.events, (key, value: unknown) => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
+    return value;
+  });
 }
