@@ -127,7 +127,7 @@ export function createInitialSyncActivities(deps: Deps) {
     },
 
     /** applying oplogs: replays captured entries in (afterTs, untilTs] onto the head. */
-    async applyOplog(raw: ApplyInput): Promise<ApplyResult> {
+    async applyOplog(raw: z.input<typeof ApplyInput>): Promise<ApplyResult> {
       return asActivity(() =>
         keepAlive(async () => {
           const p = ApplyInput.parse(raw);
@@ -141,6 +141,8 @@ export function createInitialSyncActivities(deps: Deps) {
             read: (rec) => slices.read(rec),
             afterTs: tsFromString(p.afterTs),
             untilTs: tsFromString(p.untilTs),
+            maxSlices: p.maxSlices,
+            deadline: Date.now() + p.maxSeconds * 1000,
             onProgress: heartbeat,
           });
           await deps.catalog.syncs.addMissing(p.jobId, p.syncNumber, res.missing);

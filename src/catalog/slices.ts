@@ -61,10 +61,11 @@ export class SliceCatalog {
    * The chain of oplog slices captured after `afterTs`, in capture order: each slice's prevTs is the
    * running maximum timestamp before it, so sorting by (prevTs, createdAt) follows the chain.
    */
-  async oplogAfter(jobId: string, afterTs: Timestamp): Promise<SliceRecord[]> {
+  async oplogAfter(jobId: string, afterTs: Timestamp, limit = 0): Promise<SliceRecord[]> {
     const docs = await this.coll
       .find({ jobId, stream: 'oplog', prevTs: { $gte: afterTs } })
       .sort({ prevTs: 1, createdAt: 1 })
+      .limit(Number.isFinite(limit) ? limit : 0)
       .toArray();
     return docs.map((d) => SliceRecord.parse(d));
   }

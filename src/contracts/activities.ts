@@ -54,7 +54,17 @@ export const CaptureResult = z.object({
 });
 export type CaptureResult = z.infer<typeof CaptureResult>;
 
-export const ApplyInput = SyncRef.extend({ head: z.string(), afterTs: TsString, untilTs: TsString });
+export const ApplyInput = SyncRef.extend({
+  head: z.string(),
+  afterTs: TsString,
+  untilTs: TsString,
+  /**
+   * One call applies at most this many slices and stops at the first slice boundary after `maxSeconds`,
+   * so a call stays short (heartbeats, retries, a snapshot's pause) however far behind apply is.
+   */
+  maxSlices: z.number().int().positive().default(64),
+  maxSeconds: z.number().positive().default(60),
+});
 export type ApplyInput = z.infer<typeof ApplyInput>;
 export const ApplyResult = z.object({ through: TsString, entries: z.number(), missing: z.number() });
 export type ApplyResult = z.infer<typeof ApplyResult>;

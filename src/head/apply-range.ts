@@ -3,6 +3,7 @@
  * chain of slices after `afterTs` whose capture began before `untilTs`, each slice whole and in capture
  * order. Whole slices, not a timestamp filter, so an entry the source made visible late is never dropped.
  * Returns the running-maximum timestamp reached (`through`). Other namespaces are skipped by the mapping.
+ * A call may stop early (slice count, deadline); the caller calls again from `through`.
  */
 import type { MongoClient, Timestamp } from 'mongodb';
 import type { Catalog } from '../catalog/catalog.js';
@@ -21,6 +22,9 @@ export async function applyOplogRange(opts: {
   read: (rec: SliceRecord) => Promise<Uint8Array[]>;
   afterTs: Timestamp;
   untilTs: Timestamp;
+  /** Stop after this many slices, or at the first slice boundary past `deadline` (ms since epoch). */
+  maxSlices?: number;
+  deadline?: number;
   onProgress?: (p: { entries: number }) => void;
   logger?: { warn: (obj: object, msg: string) => void };
 }): Promise<{
@@ -43,13 +47,15 @@ export async function applyOplogRange(opts: {
       return { db: headDbName(opts.jobId, opts.syncNumber, db), coll };
     },
   });
-  const slices = await opts.catalog.slices.oplogAfter(opts.jobId, opts.afterTs);
+  const maxSlices = opts.maxSlices ?? Number.POSITIVE_INFINITY;
+  const slices = await opts.catalog.slices.oplogAfter(opts.jobId, opts.afterTs, maxSlices);
   let entries = 0;
   let failures = 0;
   let through = opts.afterTs;
   const missing: Array<{ ns: string; _id: unknown }> = [];
-  for (const rec of slices) {
-    if (rec.prevTs!.gte(opts.untilTs)) break;
+  for (const [n, rec] of slices.entries()) {
+    if (rec.prevTs!.gte(opts.untilTs) || n >= maxSlices) break;
+    if (n > 0 && opts.deadline !== undefined && Date.now() >= opts.deadline) break;
     const docs = (await opts.read(rec)).map(decodeRaw);
     const res = await applier.apply(docs);
     entries += docs.length;

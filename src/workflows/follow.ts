@@ -4,10 +4,18 @@
  * readable by query; a rolled-over oplog ends the workflow with "backup requires a resync".
  * Continues-as-new with its whole state when Temporal suggests it, after handlers have finished.
  */
-import { allHandlersFinished, condition, continueAsNew, log, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { FollowInput, type FollowParams, type FollowStatus } from '../contracts/follow.js';
 import { compareTsString } from '../contracts/initial-sync.js';
-import { long } from './activity-options.js';
+import { long, tailing } from './activity-options.js';
 import { ApplyPause } from './apply-pause.js';
 import { followStatusQuery } from './messages.js';
 
@@ -29,10 +37,18 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
   const rollOver = () => workflowInfo().continueAsNewSuggested;
 
   const capture = (async () => {
-    while (!rollOver() && !(p.stopAfter !== undefined && compareTsString(status.capturedThrough, p.stopAfter) >= 0)) {
-      const r = await long.captureOplog({
-        jobId: p.jobId, source: p.source, sliceStore: p.sliceStore, afterTs: status.capturedThrough,
-        maxSeconds: p.captureSeconds, sliceMaxBytes: p.sliceMaxBytes, sliceMaxAgeMs: p.sliceMaxAgeMs,
+    while (
+      !rollOver() &&
+      !(p.stopAfter !== undefined && compareTsString(status.capturedThrough, p.stopAfter) >= 0)
+    ) {
+      const r = await tailing.captureOplog({
+        jobId: p.jobId,
+        source: p.source,
+        sliceStore: p.sliceStore,
+        afterTs: status.capturedThrough,
+        maxSeconds: p.captureSeconds,
+        sliceMaxBytes: p.sliceMaxBytes,
+        sliceMaxAgeMs: p.sliceMaxAgeMs,
         headroomWarnSeconds: p.headroomWarnSeconds,
       });
       status.capturedThrough = r.lastTs;
@@ -51,20 +67,36 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
   const apply = (async () => {
     while (!rollOver() && !done()) {
       if (compareTsString(status.capturedThrough, status.appliedThrough) > 0) {
+        // One bounded call (ApplyInput.maxSlices/maxSeconds) per turn, so a snapshot's pause waits briefly.
+        const from = status.appliedThrough;
         const until = status.capturedThrough;
-        const r = await pause.apply(() => long.applyOplog({ jobId: p.jobId, syncNumber: p.syncNumber, head: p.head, afterTs: status.appliedThrough, untilTs: until }));
+        const r = await pause.apply(() =>
+          long.applyOplog({
+            jobId: p.jobId,
+            syncNumber: p.syncNumber,
+            head: p.head,
+            afterTs: from,
+            untilTs: until,
+          }),
+        );
         status.appliedThrough = r.through;
         status.counters.applied += r.entries;
+        if (r.through === from) await sleep(p.applyIntervalMs);
       } else {
         await sleep(p.applyIntervalMs);
       }
-      status.applyLagSeconds = Number(status.capturedThrough.split('.')[0]) - Number(status.appliedThrough.split('.')[0]);
+      status.applyLagSeconds =
+        Number(status.capturedThrough.split('.')[0]) - Number(status.appliedThrough.split('.')[0]);
     }
   })();
 
   await Promise.all([capture, apply]);
   if (done()) return status;
   await condition(allHandlersFinished);
-  return continueAsNew<typeof follow>({ ...p, capturedThrough: status.capturedThrough, appliedThrough: status.appliedThrough, counters: status.counters });
+  return continueAsNew<typeof follow>({
+    ...p,
+    capturedThrough: status.capturedThrough,
+    appliedThrough: status.appliedThrough,
+    counters: status.counters,
+  });
 }
-

@@ -12,7 +12,7 @@ import {
   type SyncProgress,
   type SyncResult,
 } from '../contracts/initial-sync.js';
-import { long, quick } from './activity-options.js';
+import { long, quick, tailing } from './activity-options.js';
 import { syncProgressQuery } from './messages.js';
 import { JobIdKey, PhaseKey, SourceKey } from './search-attributes.js';
 import { runPool } from './pool.js';
@@ -103,7 +103,7 @@ function captureLoop(params: InitialSyncParams, progress: SyncProgress) {
   let stopped = false;
   const done = (async () => {
     while (!stopped) {
-      const res = await long.captureOplog({
+      const res = await tailing.captureOplog({
         jobId: params.jobId,
         source: params.source,
         sliceStore: params.sliceStore,
@@ -142,17 +142,22 @@ async function applyToEnd(params: InitialSyncParams, progress: SyncProgress) {
   for (let pass = 0; pass < 20; pass += 1) {
     const end = await quick.oplogEnd({ source: params.source });
     await condition(() => compareTsString(progress.oplog.capturedThrough!, end) >= 0);
-    const from = progress.applied.through ?? progress.t0!;
-    if (compareTsString(from, end) >= 0) return;
-    const res = await long.applyOplog({
-      jobId: params.jobId,
-      syncNumber: params.syncNumber,
-      head: params.head,
-      afterTs: from,
-      untilTs: end,
-    });
-    progress.applied.through = res.through;
-    progress.applied.entries += res.entries;
-    progress.missing.found += res.missing;
+    if (compareTsString(progress.applied.through ?? progress.t0!, end) >= 0) return;
+    // Each call is bounded (ApplyInput.maxSlices/maxSeconds): call again until `end` or no progress.
+    for (;;) {
+      const from = progress.applied.through ?? progress.t0!;
+      if (compareTsString(from, end) >= 0) break;
+      const res = await long.applyOplog({
+        jobId: params.jobId,
+        syncNumber: params.syncNumber,
+        head: params.head,
+        afterTs: from,
+        untilTs: end,
+      });
+      progress.applied.through = res.through;
+      progress.applied.entries += res.entries;
+      progress.missing.found += res.missing;
+      if (res.through === from) break;
+    }
   }
 }
