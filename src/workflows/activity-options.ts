@@ -24,3 +24,13 @@ export const long = proxyActivities<Activities>({
   heartbeatTimeout: '30s',
   retry,
 });
+
+/**
+ * Oplog capture: the same, with a shorter heartbeat timeout, because a dead worker stalls capture and
+ * capture lag is the backup's RPO. keepAlive beats every 5 s; the SDK sends at most every 12 s (80%).
+ */
+export const tailing = proxyActivities<Activities>({
+  startToCloseTimeout: '4h',
+  heartbeatTimeout: '15s',
+  retry,
+});
