@@ -6,9 +6,11 @@
 import type { Collection } from 'mongodb';
 import { Timestamp } from 'mongodb';
 import { z } from 'zod';
+import { SnapshotTotals } from '../contracts/snapshot.js';
 import { NotFound } from '../errors/domain-errors.js';
 
-export const SnapshotRecord = z.object({
+/** The record flattens the manifest's totals (one schema, `SnapshotTotals`) beside its own fields. */
+export const SnapshotRecord = SnapshotTotals.extend({
   /** `<jobId>/<tsKey>`, as the manifest key names it. */
   _id: z.string(),
   jobId: z.string(),
@@ -20,12 +22,6 @@ export const SnapshotRecord = z.object({
   compression: z.string(),
   encryption: z.string(),
   keyId: z.string().optional(),
-  collections: z.number().int(),
-  documents: z.number().int(),
-  bytes: z.number().int(),
-  chunks: z.number().int(),
-  newChunks: z.number().int(),
-  newStoredBytes: z.number().int(),
   createdAt: z.date(),
 });
 export type SnapshotRecord = z.infer<typeof SnapshotRecord>;
