@@ -21,6 +21,11 @@ export const FollowInput = z.object({
   sliceMaxAgeMs: z.number().int().min(10).default(1000),
   captureSeconds: z.number().int().min(1).default(60),
   applyIntervalMs: z.number().int().min(100).default(1000),
+  /**
+   * One apply activity stops at the first slice boundary after this many seconds: a snapshot's pause
+   * waits for the apply in flight, and status reports `appliedThrough` once per call.
+   */
+  applyCallSeconds: z.number().int().min(1).max(600).default(10),
   /** Warn when the source oplog would roll past the next entry to capture within this many seconds. */
   headroomWarnSeconds: z.number().int().min(0).default(3600),
   /** Stop after capturing through this timestamp (tests and bounded runs); forever when absent. */

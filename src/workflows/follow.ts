@@ -67,7 +67,7 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
   const apply = (async () => {
     while (!rollOver() && !done()) {
       if (compareTsString(status.capturedThrough, status.appliedThrough) > 0) {
-        // One bounded call (ApplyInput.maxSlices/maxSeconds) per turn, so a snapshot's pause waits briefly.
+        // One bounded call (64 slices or applyCallSeconds) per turn, so a snapshot's pause waits briefly.
         const from = status.appliedThrough;
         const until = status.capturedThrough;
         const r = await pause.apply(() =>
@@ -77,6 +77,7 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
             head: p.head,
             afterTs: from,
             untilTs: until,
+            maxSeconds: p.applyCallSeconds,
           }),
         );
         status.appliedThrough = r.through;
