@@ -6,11 +6,18 @@
 import { CaptureInput, type CaptureResult } from '../contracts/activities.js';
 import { asActivity } from '../errors/to-failure.js';
 import { tsFromString, tsToString } from '../lib/bson.js';
+import { serverKind } from '../lib/server-kind.js';
 import { oplogHeadroomSeconds } from '../oplog/headroom.js';
 import { tailOplog } from '../oplog/tail.js';
 import type { Deps } from '../worker/deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
 import { SliceIo } from './slice-io.js';
+
+/**
+ * On FerretDB an awaitData getMore rescans the whole oplog table every 10 ms while it waits, which starves
+ * the copy reading the same server; capture polls instead (docs/ferretdb-findings.md).
+ */
+const FERRETDB_POLL_MS = 200;
 
 type Beat = { lastTs: string; slices: number; entries: number };
 
@@ -26,6 +33,10 @@ export function createCaptureActivities(deps: Deps) {
           let captureLagSeconds = 0;
           const res = await tailOplog({
             client,
+            wait:
+              (await serverKind(client)) === 'ferretdb'
+                ? { mode: 'poll', pollMs: FERRETDB_POLL_MS }
+                : { mode: 'await' },
             afterTs: tsFromString(beat.lastTs),
             deadline: Date.now() + p.maxSeconds * 1000,
             sliceMaxBytes: p.sliceMaxBytes,

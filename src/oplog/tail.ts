@@ -9,6 +9,7 @@
  * returns them, `lastTs` is the running maximum (the resume anchor), and a tail drains for a short grace
  * period after its deadline so late entries land in a slice instead of behind the next anchor.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MongoClient } from 'mongodb';
 import { Timestamp } from 'mongodb';
 import { OplogRolledOver } from '../errors/domain-errors.js';
@@ -19,6 +20,9 @@ import { decodeRaw, tsToString } from '../lib/bson.js';
  * there is proportional to this; replies stay far below 16 MiB. MongoDB is indifferent.
  */
 const TAIL_BATCH = 5000;
+
+/** The pause before reopening a cursor the server closed, in `await` mode. */
+const REOPEN_PAUSE_MS = 100;
 
 export interface OplogSliceOut {
   entries: Uint8Array[];
@@ -42,6 +46,12 @@ export interface TailOptions {
    * slow first batch is never thrown away, and a late-visible entry lands in a slice.
    */
   graceMs?: number;
+  /**
+   * How to wait for new entries. `await` (the default): a tailable awaitData cursor, the server waits.
+   * `poll`: a tailable cursor without awaitData, and the tail sleeps `pollMs` after an empty batch. For
+   * FerretDB, whose awaitData getMore rescans the whole oplog table every 10 ms while it waits.
+   */
+  wait?: { mode: 'await' } | { mode: 'poll'; pollMs: number };
   writeSlice: (slice: OplogSliceOut) => Promise<void>;
   onProgress?: (p: { lastTs: Timestamp; slices: number; entries: number }) => void;
   signal?: AbortSignal;
@@ -52,13 +62,20 @@ export async function tailOplog(
   opts: TailOptions,
 ): Promise<{ lastTs: Timestamp; slices: number; entries: number }> {
   const now = opts.now ?? Date.now;
-  const cursor = opts.client
-    .db('local')
-    .collection('oplog.rs')
-    .find(
-      { ts: { $gte: opts.afterTs } },
-      { tailable: true, awaitData: true, raw: true, maxAwaitTimeMS: 100, batchSize: TAIL_BATCH },
-    );
+  const wait = opts.wait ?? { mode: 'await' };
+  const openCursor = (from: Timestamp) =>
+    opts.client
+      .db('local')
+      .collection('oplog.rs')
+      .find(
+        { ts: { $gte: from } },
+        wait.mode === 'await'
+          ? { tailable: true, awaitData: true, raw: true, maxAwaitTimeMS: 100, batchSize: TAIL_BATCH }
+          : { tailable: true, awaitData: false, raw: true, batchSize: TAIL_BATCH },
+      );
+  // The entry the cursor must return first: the resume point, then the newest entry seen at a reopen.
+  let anchor = opts.afterTs;
+  let cursor = openCursor(anchor);
   const state = { lastTs: opts.afterTs, slices: 0, entries: 0 };
   let open = fresh();
   let anchored = false;
@@ -97,22 +114,33 @@ export async function tailOplog(
         if (now() >= opts.deadline) break; // drained after the deadline
         if (cursor.closed) {
           if (!anchored) {
-            await assertStillInOplog(opts.client, opts.afterTs);
-            throw new Error(`the oplog cursor closed before reaching ${tsToString(opts.afterTs)}; retrying`);
+            await assertStillInOplog(opts.client, anchor);
+            throw new Error(`the oplog cursor closed before reaching ${tsToString(anchor)}; retrying`);
           }
-          // The server ended the tailable cursor (FerretDB does when capped cleanup passes it). A closed
-          // cursor answers null at once, so looping would spin and starve the event loop: stop here, and
-          // the next call resumes at the last captured entry.
-          break;
+          // The server ended the tailable cursor: FerretDB does after any batch that drains the results
+          // and when capped cleanup passes it, MongoDB when its position is lost. Reopen at the newest
+          // entry seen (the running maximum), which must come back first, after a pause: a closed cursor
+          // answers null at once, and looping on it would spin.
+          if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+          await idle(
+            pollPause(wait.mode === 'poll' ? wait.pollMs : REOPEN_PAUSE_MS, open, opts, now()),
+            opts.signal,
+          );
+          await cursor.close();
+          anchor = open.lastTs;
+          anchored = false;
+          cursor = openCursor(anchor);
+          continue;
         }
         if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+        if (wait.mode === 'poll') await idle(pollPause(wait.pollMs, open, opts, now()), opts.signal);
         continue;
       }
       const entry = decodeRaw(raw);
       const ts = entry.ts as Timestamp;
       if (!anchored) {
         // The first entry must be the one we resume after; anything else means it was truncated away.
-        if (!ts.equals(opts.afterTs)) throw rolledOver(opts.afterTs, ts);
+        if (!ts.equals(anchor)) throw rolledOver(anchor, ts);
         anchored = true;
         continue;
       }
@@ -131,8 +159,25 @@ export async function tailOplog(
   } finally {
     await cursor.close();
   }
-  if (!anchored && state.entries === 0) await assertStillInOplog(opts.client, opts.afterTs);
+  if (!anchored && state.entries === 0) await assertStillInOplog(opts.client, anchor);
   return state;
+}
+
+/** The pause after an empty batch: at most `pollMs`, and never past the open slice's age limit. */
+function pollPause(
+  pollMs: number,
+  open: { entries: unknown[]; openedAt: number },
+  opts: Pick<TailOptions, 'sliceMaxAgeMs' | 'deadline'>,
+  at: number,
+): number {
+  let ms = Math.min(pollMs, Math.max(0, opts.deadline - at));
+  if (open.entries.length > 0) ms = Math.min(ms, Math.max(0, open.openedAt + opts.sliceMaxAgeMs - at));
+  return ms;
+}
+
+function idle(ms: number, signal?: AbortSignal): Promise<void> {
+  // An abort ends the pause early; the loop's throwIfAborted then reports it.
+  return ms <= 0 ? Promise.resolve() : sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /** A tail that saw nothing at all must still find its anchor in the oplog, or the oplog rolled over. */

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MongoClient, Timestamp } from 'mongodb';
+import { OplogRolledOver } from '../../src/errors/domain-errors.js';
+import { decodeRaw } from '../../src/lib/bson.js';
+import { serverKind } from '../../src/lib/server-kind.js';
+import { tailOplog, type OplogSliceOut, type TailOptions } from '../../src/oplog/tail.js';
+import { latestOplogTs } from '../../src/source/plan-sync.js';
+import { services, uniqueName } from '../harness/services.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('tailOplog on the real source', () => {
+  let source: MongoClient;
+  const db = uniqueName('tail');
+
+  before(() => {
+    source = new MongoClient(services.source.uri, { monitorCommands: true });
+  });
+  after(async () => {
+    await source.db(db).dropDatabase();
+    await source.close();
+  });
+
+  const modes: Array<NonNullable<TailOptions['wait']>> = [{ mode: 'await' }, { mode: 'poll', pollMs: 200 }];
+  for (const wait of modes) {
+    it(`captures every write into a chain of slices (${wait.mode})`, async () => {
+      const coll = `c_${wait.mode}`;
+      const afterTs = await latestOplogTs(source);
+      const slices: OplogSliceOut[] = [];
+      const tail = tailOplog({
+        client: source,
+        afterTs,
+        deadline: Date.now() + 4000,
+        graceMs: 500,
+        sliceMaxBytes: 1024 * 1024,
+        sliceMaxAgeMs: 300,
+        wait,
+        writeSlice: async (s) => void slices.push(s),
+      });
+      for (let n = 0; n < 40; n += 1) {
+        await source
+          .db(db)
+          .collection(coll)
+          .insertOne({ _id: n as never });
+        await sleep(25);
+      }
+      const res = await tail;
+
+      const ids = slices
+        .flatMap((s) => s.entries.map(decodeRaw))
+        .filter((e) => e.ns === `${db}.${coll}`)
+        .map((e) => Number((e.o as { _id: unknown })._id));
+      assert.deepEqual(
+        [...ids].sort((a, b) => a - b),
+        Array.from({ length: 40 }, (_, n) => n),
+        'every insert is captured exactly once',
+      );
+      assert.ok(slices.length >= 2, `slices close by age (${slices.length})`);
+      assert.ok(slices[0]!.prevTs.equals(afterTs), 'the first slice links to the resume point');
+      for (let i = 1; i < slices.length; i += 1) {
+        assert.ok(slices[i]!.prevTs.equals(slices[i - 1]!.lastTs), `slice ${i} links to slice ${i - 1}`);
+      }
+      assert.ok(res.lastTs.equals(slices.at(-1)!.lastTs));
+      assert.equal(
+        res.entries,
+        slices.reduce((n, s) => n + s.entries.length, 0),
+      );
+    });
+  }
+
+  it('in poll mode reads the oplog at most once per poll interval while idle', async (t) => {
+    t.diagnostic(`source is ${await serverKind(source)}`);
+    // On FerretDB each read (a find, or a getMore) scans the whole oplog table.
+    let reads = 0;
+    const count = (e: { commandName: string; command: { find?: unknown; collection?: unknown } }) =>
+      void ((e.command.find === 'oplog.rs' || e.command.collection === 'oplog.rs') && (reads += 1));
+    source.on('commandStarted', count);
+    try {
+      await tailOplog({
+        client: source,
+        afterTs: await latestOplogTs(source),
+        deadline: Date.now() + 2000,
+        graceMs: 0,
+        sliceMaxBytes: 1024 * 1024,
+        sliceMaxAgeMs: 1000,
+        wait: { mode: 'poll', pollMs: 250 },
+        writeSlice: async () => undefined,
+      });
+    } finally {
+      source.off('commandStarted', count);
+    }
+    // 2 s at one read per 250 ms is 8, plus the first; a spinning tail sends hundreds.
+    assert.ok(reads >= 3 && reads <= 12, `oplog reads: ${reads}`);
+  });
+
+  it('refuses to resume from an entry the oplog no longer holds', async () => {
+    await assert.rejects(
+      tailOplog({
+        client: source,
+        afterTs: new Timestamp({ t: 1, i: 1 }),
+        deadline: Date.now() + 2000,
+        sliceMaxBytes: 1024 * 1024,
+        sliceMaxAgeMs: 1000,
+        wait: { mode: 'poll', pollMs: 100 },
+        writeSlice: async () => undefined,
+      }),
+      (err: unknown) => err instanceof OplogRolledOver,
+    );
+  });
+});
