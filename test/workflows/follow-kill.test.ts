@@ -22,6 +22,7 @@ describe('continuous capture and apply under worker crashes', () => {
   let t: Awaited<ReturnType<typeof connectTemporal>>;
   const db = uniqueName('fk');
   const namespaces = [`${db}.a`, `${db}.b`];
+  const jobId = uniqueName('f').replace(/_/g, '-').slice(0, 20);
 
   before(async () => {
     source = mongoClient('source');
@@ -31,11 +32,11 @@ describe('continuous capture and apply under worker crashes', () => {
   });
   after(async () => {
     await source.db(db).dropDatabase();
+    await head.db(headDbName(jobId, 1, db)).dropDatabase();
     await Promise.all([source.close(), head.close(), t.connection.close()]);
   });
 
   it('keeps slice coverage continuous through 5 SIGKILLs and ends with head equal to source', async () => {
-    const jobId = uniqueName('f').replace(/_/g, '-').slice(0, 20);
     const cfg = writeWorkerConfig(uniqueName('hw-follow'));
     const worker = new WorkerProcess(cfg);
     await worker.start();

@@ -37,6 +37,7 @@ describe('initial sync (real worker process, FerretDB source and head)', () => {
     [`${dbB}.empty`, 0, 'small'],
   ];
   const hot = [`${dbA}.sessions`, `${dbB}.counters`];
+  const jobId = uniqueName('j').replace(/_/g, '-').slice(0, 20);
 
   before(async () => {
     source = mongoClient('source');
@@ -51,13 +52,14 @@ describe('initial sync (real worker process, FerretDB source and head)', () => {
   after(async () => {
     await source.db(dbA).dropDatabase();
     await source.db(dbB).dropDatabase();
+    // The head databases are gigabytes over runs, and FerretDB's listDatabases walks every one.
+    for (const db of [dbA, dbB]) await head.db(headDbName(jobId, 1, db)).dropDatabase();
     await source.close();
     await head.close();
     await t.connection.close();
   });
 
   it('survives a SIGKILL in transferring, building and applying oplogs, and ends equal to the source', async () => {
-    const jobId = uniqueName('j').replace(/_/g, '-').slice(0, 20);
     const cfg = writeWorkerConfig(uniqueName('hw-sync'));
     const worker = new WorkerProcess(cfg);
     await worker.start();
