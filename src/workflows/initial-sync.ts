@@ -78,8 +78,12 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncResult> 
   const indexes = await long.buildIndexes({ ...ref, head: params.head });
   progress.indexes = indexes;
 
+  // The capture ran on while indexes were built: stop it and apply what it caught, so the head is
+  // consistent exactly where capture ended and a follow resumes both capture and apply from there
+  // (starting capture again from an earlier point would write slices that overlap these).
   tail.stop();
   await tail.done;
+  await applyUntil(params, progress, progress.oplog.capturedThrough!);
   const consistentAt = progress.applied.through ?? start.t0;
   await quick.completeSync({ ...ref, consistentAt });
   progress.completeAt = consistentAt;
@@ -108,7 +112,8 @@ function captureLoop(params: InitialSyncParams, progress: SyncProgress) {
         source: params.source,
         sliceStore: params.sliceStore,
         afterTs: progress.oplog.capturedThrough!,
-        maxSeconds: 20,
+        // Short, because the sync waits for the one in flight before it completes.
+        maxSeconds: 5,
         sliceMaxBytes: params.sliceMaxBytes,
       });
       progress.oplog.capturedThrough = res.lastTs;
@@ -143,21 +148,25 @@ async function applyToEnd(params: InitialSyncParams, progress: SyncProgress) {
     const end = await quick.oplogEnd({ source: params.source });
     await condition(() => compareTsString(progress.oplog.capturedThrough!, end) >= 0);
     if (compareTsString(progress.applied.through ?? progress.t0!, end) >= 0) return;
-    // Each call is bounded (ApplyInput.maxSlices/maxSeconds): call again until `end` or no progress.
-    for (;;) {
-      const from = progress.applied.through ?? progress.t0!;
-      if (compareTsString(from, end) >= 0) break;
-      const res = await long.applyOplog({
-        jobId: params.jobId,
-        syncNumber: params.syncNumber,
-        head: params.head,
-        afterTs: from,
-        untilTs: end,
-      });
-      progress.applied.through = res.through;
-      progress.applied.entries += res.entries;
-      progress.missing.found += res.missing;
-      if (res.through === from) break;
-    }
+    await applyUntil(params, progress, end);
+  }
+}
+
+/** Applies captured slices that begin before `end`, in bounded calls, until `end` or no progress. */
+async function applyUntil(params: InitialSyncParams, progress: SyncProgress, end: string) {
+  for (;;) {
+    const from = progress.applied.through ?? progress.t0!;
+    if (compareTsString(from, end) >= 0) return;
+    const res = await long.applyOplog({
+      jobId: params.jobId,
+      syncNumber: params.syncNumber,
+      head: params.head,
+      afterTs: from,
+      untilTs: end,
+    });
+    progress.applied.through = res.through;
+    progress.applied.entries += res.entries;
+    progress.missing.found += res.missing;
+    if (res.through === from) return;
   }
 }

@@ -45,6 +45,10 @@ describe('continuous capture and apply under worker crashes', () => {
       workflowId: `job/${jobId}/initial-sync/1`,
       args: [{ jobId, source: 'source', filter: { include: [db] } }],
     })) as SyncResult;
+    // Capture ends where the head is consistent, so the follow below resumes both from one point.
+    const handoff = await checkJobCoverage(new Catalog(head, 'headwater'), jobId, 1);
+    assert.equal(handoff.ok, true, JSON.stringify(handoff));
+    assert.equal(handoff.through, sync.consistentAt, 'no slice was captured past the consistent point');
     const followId = `job/${jobId}/tail`;
     await t.client.workflow.start('follow', {
       taskQueue: cfg.taskQueue,
