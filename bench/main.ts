@@ -10,7 +10,13 @@ import { sampleRss } from './harness/measure.js';
 import { jsonLine, printTable, type SuiteResult } from './harness/report.js';
 import { isScale, type Scale } from './harness/scale.js';
 
-type Suite = (opts: { scale: Scale }) => Promise<Partial<SuiteResult> & Pick<SuiteResult, 'figures' | 'baselines' | 'ratios'>>;
+/** Overrides of the scale's oplog load, for a server that cannot sustain it (FerretDB). */
+export interface SuiteOptions {
+  scale: Scale;
+  ops?: number;
+  sliceAgeMs?: number;
+}
+type Suite = (opts: SuiteOptions) => Promise<Partial<SuiteResult> & Pick<SuiteResult, 'figures' | 'baselines' | 'ratios'>>;
 
 class NotImplemented extends Error {}
 
@@ -26,20 +32,29 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   restore: () => Promise.reject(new NotImplemented('not implemented yet: suite restore depends on the restore issue (not filed yet; after issue 5)')),
 };
 
-async function runSuite(name: string, scale: Scale): Promise<SuiteResult> {
+async function runSuite(name: string, opts: SuiteOptions): Promise<SuiteResult> {
   const rss = sampleRss();
   const bench = await SUITES[name]!();
-  const res = await bench({ scale });
+  const res = await bench(opts);
   const sampled = rss.stop();
   // Suites that run Headwater in a worker process report that process's peak; others ran it in this one.
   return { notes: [], ...res, peakRssMiB: res.peakRssMiB ?? sampled };
 }
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ options: { scale: { type: 'string', default: 'small' }, json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { scale: { type: 'string', default: 'small' }, json: { type: 'boolean', default: false }, ops: { type: 'string' }, 'slice-age-ms': { type: 'string' } },
+    allowPositionals: true,
+  });
   const suite = positionals[0] ?? '';
-  if (!isScale(values.scale) || !(suite in SUITES || suite === 'all')) {
-    console.error(`usage: npm run bench -- <${[...Object.keys(SUITES), 'all'].join('|')}> [--scale small|medium|large] [--json]`);
+  const ops = values.ops === undefined ? undefined : Number(values.ops);
+  const sliceAgeMs = values['slice-age-ms'] === undefined ? undefined : Number(values['slice-age-ms']);
+  const positive = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n > 0);
+  if (!isScale(values.scale) || !(suite in SUITES || suite === 'all') || !positive(ops) || !positive(sliceAgeMs)) {
+    console.error(
+      `usage: npm run bench -- <${[...Object.keys(SUITES), 'all'].join('|')}> [--scale small|medium|large] [--json]\n` +
+        '  oplog only: [--ops <operations/s>] [--slice-age-ms <ms>] (override the scale\'s load and the 1 s slice age)',
+    );
     return 2;
   }
   const scale = values.scale;
@@ -48,7 +63,7 @@ async function main(): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
-      const r = await runSuite(name, scale);
+      const r = await runSuite(name, { scale, ops, sliceAgeMs });
       printTable(name, scale, r, (l) => console.log(l));
       results.push([name, r]);
     } catch (err) {

@@ -27,8 +27,9 @@ import { waitApplied } from './harness/wait-applied.js';
 
 const COLLS = ['accounts', 'events'];
 
-export async function benchOplog(opts: { scale: Scale }): Promise<SuiteResult> {
-  const spec = SCALE_SPECS[opts.scale];
+export async function benchOplog(opts: { scale: Scale; ops?: number; sliceAgeMs?: number }): Promise<SuiteResult> {
+  const spec = { ...SCALE_SPECS[opts.scale], ...(opts.ops === undefined ? {} : { opsPerSec: opts.ops }) };
+  const sliceMaxAgeMs = opts.sliceAgeMs ?? 1000;
   const source = mongoClient('source');
   const head = mongoClient('head');
   const db = uniqueName('bop');
@@ -57,7 +58,7 @@ export async function benchOplog(opts: { scale: Scale }): Promise<SuiteResult> {
     const sync = await runInitialSync(temporal.client, worker, { jobId, source: 'source', head: 'head', filter: { include: [db] } });
     await baseCopies(source, head, db, Object.values(copies));
     const follow = await startFollow(temporal.client, worker, {
-      jobId, syncNumber: 1, source: 'source', capturedThrough: sync.consistentAt, appliedThrough: sync.consistentAt, captureSeconds: 5,
+      jobId, syncNumber: 1, source: 'source', capturedThrough: sync.consistentAt, appliedThrough: sync.consistentAt, captureSeconds: 5, sliceMaxAgeMs,
     });
     const windowStart = await latestOplogTs(source);
     progress(`writing ${spec.opsPerSec} ops/s for ${spec.loadSeconds} s into ${db} while Headwater follows`);
@@ -69,7 +70,7 @@ export async function benchOplog(opts: { scale: Scale }): Promise<SuiteResult> {
     await follow.terminate('benchmark over');
     await worker.kill('SIGTERM');
     const ops = load.inserts + load.updates + load.deletes;
-    Object.assign(r.figures, { operations: ops, loadOpsPerSec: Math.round(ops / load.seconds), catchUpSeconds: round(catchUp.seconds, 2) });
+    Object.assign(r.figures, { requestedOpsPerSec: spec.opsPerSec, sliceMaxAgeMs, operations: ops, loadOpsPerSec: Math.round(ops / load.seconds), catchUpSeconds: round(catchUp.seconds, 2) });
 
     const lags = await captureLagsMs(source, head, jobId, db, windowStart, windowEnd);
     Object.assign(r.figures, { captureLagP50Ms: percentile(lags, 50), captureLagP99Ms: percentile(lags, 99), captureLagMaxMs: Math.max(...lags) });
