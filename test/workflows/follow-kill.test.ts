@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { MongoClient } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { checkJobCoverage } from '../../src/catalog/check-coverage.js';
 import type { FollowStatus } from '../../src/contracts/follow.js';
@@ -10,6 +10,7 @@ import { tsToString } from '../../src/lib/bson.js';
 import { latestOplogTs } from '../../src/source/plan-sync.js';
 import { digest } from '../harness/compare.js';
 import { fill, startWriter } from '../harness/dataset.js';
+import { startFerret } from '../harness/ferret.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
 import { connectTemporal } from '../harness/temporal.js';
 import { WorkerProcess, writeWorkerConfig } from '../harness/worker-process.js';
@@ -17,6 +18,9 @@ import { WorkerProcess, writeWorkerConfig } from '../harness/worker-process.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('continuous capture and apply under worker crashes', () => {
+  // A source of its own: under the whole suite (the 100,000-document sync writes to the shared source)
+  // the shared 8 MiB oplog rolls over while the kills slow capture down.
+  let ferret: Awaited<ReturnType<typeof startFerret>>;
   let source: MongoClient;
   let head: MongoClient;
   let t: Awaited<ReturnType<typeof connectTemporal>>;
@@ -25,7 +29,8 @@ describe('continuous capture and apply under worker crashes', () => {
   const jobId = uniqueName('f').replace(/_/g, '-').slice(0, 20);
 
   before(async () => {
-    source = mongoClient('source');
+    ferret = await startFerret({ oplogBytes: 32 * 1024 * 1024 });
+    source = new MongoClient(ferret.uri);
     head = mongoClient('head');
     t = await connectTemporal();
     await Promise.all(namespaces.map((ns) => fill(source, ns, 3000)));
@@ -34,10 +39,11 @@ describe('continuous capture and apply under worker crashes', () => {
     await source.db(db).dropDatabase();
     await head.db(headDbName(jobId, 1, db)).dropDatabase();
     await Promise.all([source.close(), head.close(), t.connection.close()]);
+    await ferret.stop();
   });
 
   it('keeps slice coverage continuous through 5 SIGKILLs and ends with head equal to source', async () => {
-    const cfg = writeWorkerConfig(uniqueName('hw-follow'));
+    const cfg = writeWorkerConfig(uniqueName('hw-follow'), { source: { uri: ferret.uri } });
     const worker = new WorkerProcess(cfg);
     await worker.start();
     const sync = (await t.client.workflow.execute('initialSync', {
