@@ -28,15 +28,27 @@ describe('tailOplog on the real source', () => {
       const coll = `c_${wait.mode}`;
       const afterTs = await latestOplogTs(source);
       const slices: OplogSliceOut[] = [];
+      const ids = () =>
+        slices
+          .flatMap((s) => s.entries.map(decodeRaw))
+          .filter((e) => e.ns === `${db}.${coll}`)
+          .map((e) => Number((e.o as { _id: unknown })._id));
+      // The tail's clock jumps past its deadline once every write is in a slice: however slow the
+      // server is under the rest of the suite, the tail stops after the writes, never in the middle.
+      let allSeen = false;
       const tail = tailOplog({
         client: source,
         afterTs,
-        deadline: Date.now() + 4000,
+        deadline: Date.now() + 120_000,
         graceMs: 500,
         sliceMaxBytes: 1024 * 1024,
         sliceMaxAgeMs: 300,
         wait,
-        writeSlice: async (s) => void slices.push(s),
+        now: () => Date.now() + (allSeen ? 3_600_000 : 0),
+        writeSlice: async (s) => {
+          slices.push(s);
+          allSeen = ids().length >= 40;
+        },
       });
       for (let n = 0; n < 40; n += 1) {
         await source
@@ -47,12 +59,8 @@ describe('tailOplog on the real source', () => {
       }
       const res = await tail;
 
-      const ids = slices
-        .flatMap((s) => s.entries.map(decodeRaw))
-        .filter((e) => e.ns === `${db}.${coll}`)
-        .map((e) => Number((e.o as { _id: unknown })._id));
       assert.deepEqual(
-        [...ids].sort((a, b) => a - b),
+        ids().sort((a, b) => a - b),
         Array.from({ length: 40 }, (_, n) => n),
         'every insert is captured exactly once',
       );
@@ -90,8 +98,9 @@ describe('tailOplog on the real source', () => {
     } finally {
       source.off('commandStarted', count);
     }
-    // 2 s at one read per 250 ms is 8, plus the first; a spinning tail sends hundreds.
-    assert.ok(reads >= 3 && reads <= 12, `oplog reads: ${reads}`);
+    // 2 s at one read per 250 ms is 8 at most, plus the first (fewer when the server is slow, as each
+    // read waits for the one before); a spinning tail sends hundreds.
+    assert.ok(reads >= 1 && reads <= 12, `oplog reads: ${reads}`);
   });
 
   it('refuses to resume from an entry the oplog no longer holds', async () => {
