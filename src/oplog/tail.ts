@@ -76,6 +76,7 @@ export async function tailOplog(
   // The entry the cursor must return first: the resume point, then the newest entry seen at a reopen.
   let anchor = opts.afterTs;
   let cursor = openCursor(anchor);
+  let lastReadMs = 0;
   const state = { lastTs: opts.afterTs, slices: 0, entries: 0 };
   let open = fresh();
   let anchored = false;
@@ -109,7 +110,13 @@ export async function tailOplog(
     const stopAt = opts.deadline + (opts.graceMs ?? 10_000);
     while (now() < stopAt) {
       opts.signal?.throwIfAborted();
+      // What a read that reaches the server costs: on FerretDB a full oplog scan, which grows with the
+      // oplog and the server's load. Polling waits at least that long, so it never takes more than half
+      // of the server's time however slow the scan gets.
+      const fetches = cursor.bufferedCount() === 0 && !cursor.closed;
+      const readStart = now();
       const raw = (await cursor.tryNext()) as Uint8Array | null;
+      if (fetches) lastReadMs = now() - readStart;
       if (raw === null) {
         if (now() >= opts.deadline) break; // drained after the deadline
         if (cursor.closed) {
@@ -123,7 +130,12 @@ export async function tailOplog(
           // answers null at once, and looping on it would spin.
           if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
           await idle(
-            pollPause(wait.mode === 'poll' ? wait.pollMs : REOPEN_PAUSE_MS, open, opts, now()),
+            pollPause(
+              wait.mode === 'poll' ? Math.max(wait.pollMs, lastReadMs) : REOPEN_PAUSE_MS,
+              open,
+              opts,
+              now(),
+            ),
             opts.signal,
           );
           await cursor.close();
@@ -133,7 +145,8 @@ export async function tailOplog(
           continue;
         }
         if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
-        if (wait.mode === 'poll') await idle(pollPause(wait.pollMs, open, opts, now()), opts.signal);
+        if (wait.mode === 'poll')
+          await idle(pollPause(Math.max(wait.pollMs, lastReadMs), open, opts, now()), opts.signal);
         continue;
       }
       const entry = decodeRaw(raw);
