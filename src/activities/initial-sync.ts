@@ -126,7 +126,7 @@ export function createInitialSyncActivities(deps: Deps) {
       );
     },
 
-    /** applying oplogs: replays captured entries in (afterTs, untilTs] onto the head. */
+    /** applying oplogs: replays captured slices after afterTs onto the head, up to untilTs or the call's bounds. */
     async applyOplog(raw: z.input<typeof ApplyInput>): Promise<ApplyResult> {
       return asActivity(() =>
         keepAlive(async () => {
@@ -147,10 +147,8 @@ export function createInitialSyncActivities(deps: Deps) {
           });
           await deps.catalog.syncs.addMissing(p.jobId, p.syncNumber, res.missing);
           deps.metrics.applied.inc({ job: p.jobId }, res.entries);
-          deps.metrics.applyLag.set(
-            { job: p.jobId },
-            Math.max(0, Date.now() / 1000 - Number(p.untilTs.split('.')[0])),
-          );
+          // From what this call reached: a bounded call may stop before untilTs.
+          deps.metrics.applyLag.set({ job: p.jobId }, Math.max(0, Date.now() / 1000 - res.through.high));
           return { through: tsToString(res.through), entries: res.entries, missing: res.missing.length };
         }),
       );

@@ -8,8 +8,5 @@ export async function checkJobCoverage(
   syncNumber: number,
 ): Promise<CoverageReport> {
   const sync = await catalog.syncs.get(jobId, syncNumber);
-  const slices = (await catalog.slices.oplog(jobId)).filter(
-    (s) => s.prevTs !== undefined && s.prevTs.gte(sync.t0),
-  );
-  return checkCoverage(sync.t0, slices);
+  return checkCoverage(sync.t0, await catalog.slices.oplogAfter(jobId, sync.t0));
 }

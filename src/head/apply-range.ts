@@ -54,7 +54,7 @@ export async function applyOplogRange(opts: {
   let through = opts.afterTs;
   const missing: Array<{ ns: string; _id: unknown }> = [];
   for (const [n, rec] of slices.entries()) {
-    if (rec.prevTs!.gte(opts.untilTs) || n >= maxSlices) break;
+    if (rec.prevTs!.gte(opts.untilTs)) break;
     if (n > 0 && opts.deadline !== undefined && Date.now() >= opts.deadline) break;
     const docs = (await opts.read(rec)).map(decodeRaw);
     const res = await applier.apply(docs);

@@ -18,7 +18,7 @@ export async function fetchMissing(opts: {
 }): Promise<{ fetched: number; gone: number }> {
   const items = await opts.catalog.syncs.unfetched(opts.jobId, opts.syncNumber);
   const byNs = new Map<string, unknown[]>();
-  for (const m of items) byNs.set(m.ns, [...(byNs.get(m.ns) ?? []), m._id]);
+  for (const m of items) (byNs.get(m.ns) ?? byNs.set(m.ns, []).get(m.ns)!).push(m._id);
   let fetched = 0;
   for (const [ns, ids] of byNs) {
     const { db, coll } = splitNs(ns);

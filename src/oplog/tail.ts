@@ -119,34 +119,24 @@ export async function tailOplog(
       if (fetches) lastReadMs = now() - readStart;
       if (raw === null) {
         if (now() >= opts.deadline) break; // drained after the deadline
+        if (cursor.closed && !anchored) {
+          await assertStillInOplog(opts.client, anchor);
+          throw new Error(`the oplog cursor closed before reaching ${tsToString(anchor)}; retrying`);
+        }
+        if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+        // A closed cursor answers null at once: pause before reopening it, or the loop would spin.
+        const pauseMs =
+          wait.mode === 'poll' ? Math.max(wait.pollMs, lastReadMs) : cursor.closed ? REOPEN_PAUSE_MS : 0;
+        await idle(pollPause(pauseMs, open, opts, now()), opts.signal);
         if (cursor.closed) {
-          if (!anchored) {
-            await assertStillInOplog(opts.client, anchor);
-            throw new Error(`the oplog cursor closed before reaching ${tsToString(anchor)}; retrying`);
-          }
           // The server ended the tailable cursor: FerretDB does after any batch that drains the results
           // and when capped cleanup passes it, MongoDB when its position is lost. Reopen at the newest
-          // entry seen (the running maximum), which must come back first, after a pause: a closed cursor
-          // answers null at once, and looping on it would spin.
-          if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
-          await idle(
-            pollPause(
-              wait.mode === 'poll' ? Math.max(wait.pollMs, lastReadMs) : REOPEN_PAUSE_MS,
-              open,
-              opts,
-              now(),
-            ),
-            opts.signal,
-          );
+          // entry seen (the running maximum), which must come back first.
           await cursor.close();
           anchor = open.lastTs;
           anchored = false;
           cursor = openCursor(anchor);
-          continue;
         }
-        if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
-        if (wait.mode === 'poll')
-          await idle(pollPause(Math.max(wait.pollMs, lastReadMs), open, opts, now()), opts.signal);
         continue;
       }
       const entry = decodeRaw(raw);
