@@ -85,11 +85,26 @@ export class Chunker {
     return -1;
   }
 
-  /** The hot loop: returns the index of the first byte whose hash has all `mask` bits clear, or -1. */
+  /**
+   * The hot loop: returns the index of the first byte whose hash has all `mask` bits clear, or -1.
+   * Unrolled by four (the same hash and the same test at every byte, so the same cuts): V8 keeps `h` in a
+   * register across the four steps, which more than doubles the rate of the one-byte loop.
+   */
   private seek(buf: Uint8Array, from: number, end: number, mask: number): number {
     const gear = GEAR;
     let h = this.hash;
-    for (let i = from; i < end; i++) {
+    let i = from;
+    for (const last = end - 3; i < last; i += 4) {
+      h = ((h << 1) + gear[buf[i]!]!) | 0;
+      if ((h & mask) === 0) return i;
+      h = ((h << 1) + gear[buf[i + 1]!]!) | 0;
+      if ((h & mask) === 0) return i + 1;
+      h = ((h << 1) + gear[buf[i + 2]!]!) | 0;
+      if ((h & mask) === 0) return i + 2;
+      h = ((h << 1) + gear[buf[i + 3]!]!) | 0;
+      if ((h & mask) === 0) return i + 3;
+    }
+    for (; i < end; i++) {
       h = ((h << 1) + gear[buf[i]!]!) | 0;
       if ((h & mask) === 0) return i;
     }

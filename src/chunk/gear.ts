@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 
 const SEED = 'headwater/fastcdc/gear/v1';
 
-function buildGear(): Uint32Array {
-  const table = new Uint32Array(256);
+function buildGear(): Int32Array {
+  const table = new Int32Array(256);
   for (let b = 0; b < 256; b++) {
-    table[b] = createHash('sha256').update(`${SEED}/${b}`).digest().readUInt32LE(0);
+    table[b] = createHash('sha256').update(`${SEED}/${b}`).digest().readInt32LE(0);
   }
   return table;
 }
 
 /** GEAR[b] is added to the shifted hash for each byte b. */
-export const GEAR: Uint32Array = buildGear();
+export const GEAR: Int32Array = buildGear();

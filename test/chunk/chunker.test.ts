@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Chunker, chunkBuffer, chunkStream } from '../../src/chunk/chunker.js';
 import { chunkId } from '../../src/chunk/chunk-id.js';
@@ -131,6 +132,29 @@ describe('FastCDC chunker', () => {
       share >= 0.85,
       `only ${(share * 100).toFixed(1)}% of ${before.length} chunks survived a deletion`,
     );
+  });
+
+  it('cuts exactly where format v1 always cut (a changed boundary would break dedup against old snapshots)', () => {
+    // Pinned from the first chunker: the SHA-256 of the comma-joined chunk lengths of fixed data. A faster
+    // hot loop or gear table layout must keep every one of these boundaries.
+    const data = documentLikeBytes(8 * 1024 * 1024, 7);
+    const pinned: [ChunkerOptions, number, string][] = [
+      [{}, 6, '8660a8d840e6c519'],
+      [small, 881, '8300cdd6f1a78ac1'],
+      [{ minBytes: 64, avgBytes: 256, maxBytes: 1024, normalization: 0 }, 26705, '83ad8e4c6dc2e7d3'],
+    ];
+    for (const [options, count, digest] of pinned) {
+      const lens = lengths(chunkBuffer(data, options));
+      assert.equal(lens.length, count, JSON.stringify(options));
+      assert.equal(createHash('sha256').update(lens.join(',')).digest('hex').slice(0, 16), digest);
+    }
+  });
+
+  it('averages about 1 MiB with the default sizes on document-like data', () => {
+    const lens = lengths(chunkBuffer(documentLikeBytes(32 * 1024 * 1024, 42)));
+    assert.ok(lens.length >= 16 && lens.length <= 40, `${lens.length} chunks of 32 MiB`);
+    const avg = (32 * 1024 * 1024) / lens.length;
+    assert.ok(avg > 768 * 1024 && avg < 2 * 1024 * 1024, `average ${avg} bytes`);
   });
 
   it('refuses inconsistent sizes with InvalidConfig', () => {
