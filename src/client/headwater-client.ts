@@ -2,18 +2,28 @@
  * The typed TypeScript client: starts and inspects Headwater workflows. Inputs are parsed with the same
  * schemas the workflows use, before anything is started, so bad input changes nothing.
  */
-import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  WorkflowIdReusePolicy,
+  type ScheduleOptionsAction,
+} from '@temporalio/client';
 import { FollowInput, type FollowStatus } from '../contracts/follow.js';
 import { InitialSyncInput, type SyncProgress, type SyncResult } from '../contracts/initial-sync.js';
 import {
   GroomInput,
+  GroomScheduleInput,
   SnapshotInput,
   type GroomResult,
+  type GroomSchedule,
   type SnapshotResult,
   type SnapshotStatus,
 } from '../contracts/snapshot.js';
 import { InvalidConfig } from '../errors/domain-errors.js';
-import { TASK_QUEUE, workflowIds } from '../workflows/ids.js';
+import { TASK_QUEUE, scheduleIds, workflowIds } from '../workflows/ids.js';
 
 export class HeadwaterClient {
   private constructor(
@@ -106,6 +116,70 @@ export class HeadwaterClient {
 
   async groomResult(jobId: string): Promise<GroomResult> {
     return this.temporal.workflow.getHandle(workflowIds.groom(jobId)).result();
+  }
+
+  /**
+   * Creates the job's groom Schedule (`job/<jobId>/groom`), or replaces its interval and input when it
+   * exists. A groom still running when the next is due makes the Schedule skip that one (overlap SKIP),
+   * and runs missed while Temporal was down are not made up beyond one (the next groom covers them).
+   */
+  async scheduleGroom(input: GroomScheduleInput): Promise<GroomSchedule> {
+    const { every, ...groom } = parse(GroomScheduleInput, input, 'groom schedule');
+    const scheduleId = scheduleIds.groom(groom.jobId);
+    const spec = { intervals: [{ every }] };
+    const action: ScheduleOptionsAction = {
+      type: 'startWorkflow',
+      workflowType: 'groom',
+      taskQueue: this.taskQueue,
+      workflowId: workflowIds.groom(groom.jobId),
+      args: [groom],
+    };
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' };
+    try {
+      await this.temporal.schedule.create({ scheduleId, spec, action, policies });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await this.temporal.schedule
+        .getHandle(scheduleId)
+        .update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
+    }
+    return (await this.groomSchedule(groom.jobId))!;
+  }
+
+  /** The job's groom Schedule, or undefined when it has none. */
+  async groomSchedule(jobId: string): Promise<GroomSchedule | undefined> {
+    try {
+      const d = await this.temporal.schedule.getHandle(scheduleIds.groom(jobId)).describe();
+      return {
+        scheduleId: d.scheduleId,
+        everyMs: d.spec.intervals?.[0]?.every ?? 0,
+        paused: d.state.paused,
+        nextRuns: d.info.nextActionTimes,
+        recentRuns: d.info.recentActions.map((a) => ({
+          workflowId: a.action.workflow.workflowId,
+          scheduledAt: a.scheduledAt,
+        })),
+      };
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Runs the job's scheduled groom now, as the Schedule would (skipped if one is running). */
+  async triggerGroom(jobId: string): Promise<void> {
+    await this.temporal.schedule.getHandle(scheduleIds.groom(jobId)).trigger();
+  }
+
+  /** Deletes the job's groom Schedule; false when it had none. Grooms already started run to their end. */
+  async unscheduleGroom(jobId: string): Promise<boolean> {
+    try {
+      await this.temporal.schedule.getHandle(scheduleIds.groom(jobId)).delete();
+      return true;
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return false;
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

@@ -157,6 +157,25 @@ export const GroomInput = z.object({
 export type GroomInput = z.input<typeof GroomInput>;
 export type GroomParams = z.output<typeof GroomInput>;
 
+/** How often a Schedule starts a groom: whole minutes, hours or days ("30m", "6h", "1d"). */
+export const GroomEvery = z
+  .string()
+  .regex(/^[1-9][0-9]{0,4}(m|h|d)$/, 'every is a whole number of minutes, hours or days, e.g. "30m", "6h", "1d"');
+
+/** A groom run by its own Temporal Schedule (`job/<jobId>/groom`): the groom's input plus its interval. */
+export const GroomScheduleInput = GroomInput.extend({ every: GroomEvery });
+export type GroomScheduleInput = z.input<typeof GroomScheduleInput>;
+
+/** What a groom Schedule is and did, as the client describes it. */
+export interface GroomSchedule {
+  scheduleId: string;
+  everyMs: number;
+  paused: boolean;
+  nextRuns: Date[];
+  /** The grooms it started, oldest first (Temporal keeps the last few). */
+  recentRuns: { workflowId: string; scheduledAt: Date }[];
+}
+
 export const ExpireInput = z.object({ jobId: JobId, policy: RetentionPolicy });
 export type ExpireInput = z.input<typeof ExpireInput>;
 export const ExpireResult = z.object({

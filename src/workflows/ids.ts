@@ -12,3 +12,8 @@ export const workflowIds = {
   restore: (restoreId: string) => `restore/${restoreId}`,
   groom: (jobId: string) => `job/${jobId}/groom`,
 };
+
+/** Temporal Schedule ids; a run a Schedule starts gets the workflow id plus its start time. */
+export const scheduleIds = {
+  groom: (jobId: string) => `job/${jobId}/groom`,
+};

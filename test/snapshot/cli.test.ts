@@ -94,4 +94,31 @@ describe('headwater snapshot verify, snapshot list and catalog rebuild (the CLI)
     assert.match(r.out, /unreadable manifest manifests\/.*0001700009999-0000000001\.json/);
     assert.deepEqual((await rebuildSnapshotCatalog({ store: t.store, storeId: 'snaps', catalog })).recorded.length, 2);
   });
+
+  it('groom schedule creates and changes the job\'s Schedule, refuses a bad interval, and unschedule deletes it', () => {
+    const show = () => cli('groom', 'show', h.jobId, '--json');
+    assert.equal(JSON.parse(show().out.trim()), null, 'no schedule before');
+    const created = cli('groom', 'schedule', h.jobId, '--every', '6h', '--store', 'snaps', '--json');
+    assert.equal(created.code, 0, created.out);
+    assert.equal(JSON.parse(created.out.trim()).everyMs, 6 * 3_600_000);
+    try {
+      const bad = cli('groom', 'schedule', h.jobId, '--every', '90s');
+      assert.equal(bad.code, 1, bad.out);
+      assert.match(bad.out, /invalid groom schedule: every: every is a whole number of minutes, hours or days/);
+      const badPolicy = cli('groom', 'schedule', h.jobId, '--every', '1h', '--policy', '{"keep":{"daily":-1}}');
+      assert.equal(badPolicy.code, 1, badPolicy.out);
+      assert.match(badPolicy.out, /policy\.keep\.daily/);
+      assert.equal(JSON.parse(show().out.trim()).everyMs, 6 * 3_600_000, 'refused input changed nothing');
+      const changed = cli('groom', 'schedule', h.jobId, '--every', '1d', '--store', 'snaps');
+      assert.equal(changed.code, 0, changed.out);
+      assert.match(changed.out, new RegExp(`job/${h.jobId}/groom: every 24h`));
+      assert.match(changed.out, /next: \d{4}-/);
+    } finally {
+      const gone = cli('groom', 'unschedule', h.jobId);
+      assert.equal(gone.code, 0, gone.out);
+      assert.match(gone.out, /deleted the groom schedule/);
+    }
+    assert.equal(JSON.parse(show().out.trim()), null, 'deleted');
+    assert.match(cli('groom', 'unschedule', h.jobId).out, /had no groom schedule/);
+  });
 });

@@ -8,9 +8,11 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { MongoClient, Timestamp } from 'mongodb';
 import { createActivities } from '../../src/activities/index.js';
+import { HeadwaterClient } from '../../src/client/headwater-client.js';
 import { BlobKey, Keyring } from '../../src/codec/keys.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { GroomResult, SnapshotResult } from '../../src/contracts/snapshot.js';
+import { InvalidConfig } from '../../src/errors/domain-errors.js';
 import { StoreLeases } from '../../src/groom/store-leases.js';
 import { decodeSnapshot, readManifest } from '../../src/snapshot/decode-snapshot.js';
 import { verifySnapshot } from '../../src/snapshot/verify-snapshot.js';
@@ -171,6 +173,41 @@ describe('snapshot and groom workflows, no follow running', () => {
       true,
     );
   });
+
+  it('grooms on its own Schedule: a triggered run applies the policy, one Schedule per job, deleted on unschedule', async () => {
+    await changeDocuments(head, h.headDb, 'b', 0.05, 'recent');
+    await deps.catalog.syncs.markConsistent(h.jobId, 1, new Timestamp({ t: 1_700_004_200, i: 1 }));
+    await run<SnapshotResult>('snapshot', `job/${h.jobId}/snapshot/1700004200.0`, [
+      { jobId: h.jobId, requestedAt: '1700004200.0', chunker: SMALL_CHUNKS, encryption: { env: keyVar, id: 'wf-key' } },
+    ]);
+    const before = await deps.catalog.snapshots.list(h.jobId);
+    assert.equal(before.length, 2);
+    const taskQueue = uniqueName('hw-groom-sched');
+    const client = await HeadwaterClient.connect({ address: services.temporal.address, taskQueue });
+    const worker = await createWorker({ connection: native, taskQueue, workflowBundle, activities: createActivities(deps) });
+    const none = { keep: { hourly: 0, daily: 0, weekly: 0, monthly: 0 }, pointInTimeHours: 0 };
+    try {
+      await assert.rejects(client.scheduleGroom({ jobId: h.jobId, policy: none, every: '0h' }), InvalidConfig);
+      assert.equal(await client.groomSchedule(h.jobId), undefined, 'a refused schedule is not created');
+      await client.scheduleGroom({ jobId: h.jobId, policy: none, every: '12h' });
+      const s = await client.scheduleGroom({ jobId: h.jobId, policy: none, every: '1d' });
+      assert.equal(s.scheduleId, `job/${h.jobId}/groom`);
+      assert.equal(s.everyMs, 86_400_000, 'scheduling again changes the one Schedule');
+      const r = await worker.runUntil(async () => {
+        await client.triggerGroom(h.jobId);
+        const started = await waitFor(async () => (await client.groomSchedule(h.jobId))?.recentRuns[0]);
+        assert.match(started.workflowId, new RegExp(`^job/${h.jobId}/groom`));
+        return client.temporal.workflow.getHandle(started.workflowId).result() as Promise<GroomResult>;
+      });
+      assert.deepEqual(r.expire.deleted, [before[0]!._id]);
+      assert.deepEqual((await deps.catalog.snapshots.list(h.jobId)).map((x) => x._id), [before[1]!._id]);
+    } finally {
+      assert.equal(await client.unscheduleGroom(h.jobId), true);
+      assert.equal(await client.groomSchedule(h.jobId), undefined);
+      await client.close();
+    }
+  });
+
 });
 
 async function decodedHistory(client: Client, workflowId: string): Promise<string> {
@@ -180,4 +217,13 @@ async function decodedHistory(client: Client, workflowId: string): Promise<strin
     Buffer.from(m[1]!, 'base64').toString('utf8'),
   );
   return `${text}\n${payloads.join('\n')}`;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`nothing after ${timeoutMs} ms`);
 }

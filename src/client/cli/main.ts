@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerCatalogCommands } from './catalog.js';
 import { registerFollowCommands } from './follow.js';
+import { registerGroomCommands } from './groom.js';
 import { registerJobCommands } from './job.js';
 import { registerSnapshotCommands } from './snapshot.js';
 import { registerSyncCommands } from './sync.js';
@@ -16,6 +17,7 @@ registerSyncCommands(program);
 registerFollowCommands(program);
 registerJobCommands(program);
 registerSnapshotCommands(program);
+registerGroomCommands(program);
 registerCatalogCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {

@@ -1,5 +1,5 @@
 /**
- * `headwater snapshot take|list|verify|groom`. `take` and `groom` start workflows through the client;
+ * `headwater snapshot take|list|verify`. `take` starts a workflow through the client;
  * `list` and `verify` read the catalog and the store directly. Verify exits non-zero when any chunk or
  * collection fails its check, naming each bad chunk and the collections it belongs to.
  */
@@ -47,7 +47,7 @@ const keyOptions = (c: Command) =>
 export function registerSnapshotCommands(program: Command): void {
   const snapshot = program
     .command('snapshot')
-    .description('snapshots of a job head: take, list, verify, groom');
+    .description('snapshots of a job head: take, list, verify');
   keyOptions(
     snapshot.command('take <jobId>').description('take a snapshot of the head at a consistent timestamp'),
   )
@@ -115,31 +115,6 @@ export function registerSnapshotCommands(program: Command): void {
         });
         print(report, o.json, () => describeReport(report));
         if (!report.ok) process.exitCode = 1;
-      }),
-    );
-  snapshot
-    .command('groom <jobId>')
-    .description('apply the retention policy, then delete chunks no snapshot refers to')
-    .option('--store <id>', 'snapshot store id', 'default')
-    .option(
-      '--policy <json>',
-      'retention policy as JSON, e.g. {"keep":{"daily":7},"pointInTimeHours":24}',
-      '{}',
-    )
-    .option('--json', 'print JSON')
-    .action(async (jobId: string, o) =>
-      withClient(async (client) => {
-        await client.startGroom({ jobId, store: o.store, policy: JSON.parse(o.policy) });
-        const r = await client.groomResult(jobId);
-        print(r, o.json, () =>
-          [
-            `kept ${r.expire.kept.length} snapshots, deleted ${r.expire.deleted.length}, deleted ${r.expire.slicesDeleted} oplog slices`,
-            ...Object.entries(r.sweeps).map(
-              ([s, w]) =>
-                `store ${s}: ${w.status}${w.reason ? ` (${w.reason})` : ''}, ${w.chunksDeleted} chunks deleted, ${w.bytesFreed} bytes freed`,
-            ),
-          ].join('\n'),
-        );
       }),
     );
 }
