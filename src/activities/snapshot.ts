@@ -6,6 +6,7 @@
  */
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import {
+  CheckSnapshotInput,
   CommitSnapshotInput,
   DiscardSnapshotInput,
   PauseApplyInput,
@@ -38,6 +39,20 @@ type ReadBeat = { newChunks: number; newStoredBytes: number; ns?: string; docs?:
 export function createSnapshotActivities(deps: Deps) {
   const leases = new StoreLeases(deps.catalog);
   return {
+    /**
+     * Resolves what the snapshot will use (store, head connection, key, the sync's plan) before anything
+     * is leased or paused, so that a wrong id or an unset key fails at once and changes nothing.
+     */
+    async checkSnapshot(raw: CheckSnapshotInput): Promise<void> {
+      return asActivity(async () => {
+        const p = CheckSnapshotInput.parse(raw);
+        deps.store(p.store);
+        deps.connections.client(p.head);
+        if (p.encryption !== undefined) loadKey(p.encryption);
+        await syncPlan(deps, p.jobId, p.syncNumber);
+      });
+    },
+
     /** Registers the snapshot as a writer of its store; waits (heartbeating) while a sweep runs there. */
     async beginSnapshotWrite(raw: StoreLeaseInput): Promise<void> {
       return asActivity(async () => {

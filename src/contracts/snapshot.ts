@@ -4,6 +4,7 @@
  * an encryption key is named by the environment variable or file that holds it, resolved in the worker.
  */
 import { z } from 'zod';
+import { ChunkerOptions } from '../chunk/chunker-options.js';
 import { JobId, TsString } from './initial-sync.js';
 
 /** Where the worker finds an AES-256 key: exactly one of an environment variable or a key file. */
@@ -19,11 +20,17 @@ export type KeyRef = z.infer<typeof KeyRef>;
 export const SnapshotCompression = z.enum(['zstd', 'gzip', 'none']);
 
 /** Chunk sizes (FastCDC); the defaults (~1 MiB average) suit production, tests use smaller ones. */
-export const ChunkSizes = z.object({
-  minBytes: z.number().int().min(64).optional(),
-  avgBytes: z.number().int().min(256).optional(),
-  maxBytes: z.number().int().optional(),
-});
+export const ChunkSizes = z
+  .object({
+    minBytes: z.number().int().min(64).optional(),
+    avgBytes: z.number().int().min(256).optional(),
+    maxBytes: z.number().int().optional(),
+  })
+  // The chunker's own rules (with its defaults filled in), checked here so bad sizes never start a snapshot.
+  .superRefine((sizes, ctx) => {
+    const r = ChunkerOptions.safeParse(sizes);
+    if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 
 export const SnapshotInput = z.object({
   jobId: JobId,
@@ -103,6 +110,10 @@ export const PauseApplyReply = z.object({ appliedThrough: TsString });
 export type PauseApplyReply = z.infer<typeof PauseApplyReply>;
 export const ResumeApplyRequest = z.object({ by: z.string().min(1) });
 export type ResumeApplyRequest = z.infer<typeof ResumeApplyRequest>;
+
+/** What the snapshot workflow checks before it leases the store or pauses apply. */
+export const CheckSnapshotInput = SnapshotInput.pick({ jobId: true, syncNumber: true, head: true, store: true, encryption: true });
+export type CheckSnapshotInput = z.input<typeof CheckSnapshotInput>;
 
 export const ReadSnapshotInput = SnapshotInput.omit({ requestedAt: true, maxPauseSeconds: true }).extend({
   ts: TsString,

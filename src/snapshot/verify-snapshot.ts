@@ -5,7 +5,7 @@
  * nothing is trusted that was not re-read.
  */
 import type { Keyring } from '../codec/keys.js';
-import { HeadwaterError } from '../errors/domain-errors.js';
+import { HeadwaterError, WrongKey } from '../errors/domain-errors.js';
 import { ContentHash } from '../lib/content-hash.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { DocumentSplitter, readChunkRef } from './decode-snapshot.js';
@@ -46,6 +46,7 @@ export async function verifySnapshot(o: {
   onProgress?: (p: { collections: number; chunksRead: number }) => void;
 }): Promise<VerifyReport> {
   const { manifest } = o;
+  checkKey(manifest, o.keyring);
   const owners = new Map<string, Set<string>>();
   for (const c of manifest.collections) for (const ref of c.chunks) (owners.get(ref.id) ?? owners.set(ref.id, new Set()).get(ref.id)!).add(c.ns);
   const bad = new Map<string, ChunkProblem>();
@@ -65,6 +66,23 @@ export async function verifySnapshot(o: {
     badChunks: [...bad.values()],
     collections,
   };
+}
+
+/**
+ * A missing or wrong key is the caller's mistake, not damage: say so once, before reading, instead of
+ * reporting every chunk as bad.
+ */
+function checkKey(manifest: Manifest, keyring: Keyring | undefined): void {
+  const { codec } = manifest;
+  if (codec.encryption === 'none') return;
+  const name = `snapshot ${manifest.jobId}/${manifest.ts}`;
+  const key = codec.keyId === undefined ? undefined : keyring?.get(codec.keyId);
+  if (key === undefined) {
+    throw new WrongKey(`${name} is encrypted with key '${codec.keyId}', which was not given (--key-env or --key-file, with --key-id if it was named)`);
+  }
+  if (codec.keyFingerprint !== undefined && key.fingerprint !== codec.keyFingerprint) {
+    throw new WrongKey(`${name} was encrypted with key '${codec.keyId}' of fingerprint ${codec.keyFingerprint}; the key given under that id has fingerprint ${key.fingerprint}`);
+  }
 }
 
 interface Seen {

@@ -27,6 +27,8 @@ export async function snapshot(input: SnapshotInput): Promise<SnapshotResult> {
   setHandler(snapshotStatusQuery, () => status);
   const lease = { store: p.store, owner };
 
+  // Bad ids or an unset key fail here, before the store is leased or apply paused.
+  await quick.checkSnapshot({ jobId: p.jobId, syncNumber: p.syncNumber, head: p.head, store: p.store, encryption: p.encryption });
   // Register as a writer of the store before any chunk is checked: no sweep runs until the commit.
   await long.beginSnapshotWrite(lease);
   try {

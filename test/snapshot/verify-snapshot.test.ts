@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Timestamp, type MongoClient } from 'mongodb';
 import { BlobKey, Keyring } from '../../src/codec/keys.js';
+import { WrongKey } from '../../src/errors/domain-errors.js';
 import type { Manifest } from '../../src/snapshot/manifest.js';
 import { verifySnapshot } from '../../src/snapshot/verify-snapshot.js';
 import { chunkKey } from '../../src/store/layout.js';
@@ -65,6 +66,10 @@ describe('snapshot verify', () => {
       const m = await snapshotNow({ head, store: t.store, catalog: cat.catalog, plan: h.plan, ts: ts(2), codec: { compression: 'zstd', key } });
       const keyring = new Keyring([key]);
       assert.equal((await verifySnapshot({ store: t.store, manifest: m, keyring })).ok, true);
+      // A missing or wrong key is one clear error, not every chunk reported as damaged.
+      await assert.rejects(verifySnapshot({ store: t.store, manifest: m }), (e: Error) => e instanceof WrongKey && /encrypted with key 'k1', which was not given/.test(e.message));
+      const impostor = new Keyring([new BlobKey(Buffer.alloc(32, 4), 'k1')]);
+      await assert.rejects(verifySnapshot({ store: t.store, manifest: m, keyring: impostor }), (e: Error) => e instanceof WrongKey && new RegExp(`fingerprint ${key.fingerprint}`).test(e.message));
       const missing = middleChunk(m, 'src.a');
       const flipped = middleChunk(m, 'src.b');
       await t.store.delete(chunkKey(missing));

@@ -174,6 +174,37 @@ describe('snapshot and groom workflows, no follow running', () => {
     );
   });
 
+  it('refuses bad input before leasing the store or pausing apply: unknown store, unset key, missing sync, bad chunk sizes', async () => {
+    const listed = await deps.catalog.snapshots.list(h.jobId);
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ store: 'nowhere' }, /unknown store 'nowhere'/],
+      [{ encryption: { env: 'HW_TEST_UNSET_KEY_VARIABLE' } }, /encryption key variable HW_TEST_UNSET_KEY_VARIABLE is not set/],
+      [{ syncNumber: 9 }, /has no initial sync 9 in the catalog/],
+    ];
+    for (const [i, [bad, message]] of cases.entries()) {
+      const requestedAt = `${1_700_004_300 + i}.0`;
+      await assert.rejects(
+        run('snapshot', `job/${h.jobId}/snapshot/${requestedAt}`, [{ jobId: h.jobId, requestedAt, ...bad }]),
+        (e: Error) => message.test(causes(e)),
+      );
+      const history = await decodedHistory(t.client, `job/${h.jobId}/snapshot/${requestedAt}`);
+      assert.match(history, /checkSnapshot/);
+      assert.doesNotMatch(history, /beginSnapshotWrite|pauseApply/, 'failed before leasing the store or pausing apply');
+    }
+    const leases = new StoreLeases(deps.catalog);
+    assert.deepEqual([...(await leases.liveWriters('nowhere')), ...(await leases.liveWriters('default'))], []);
+    assert.deepEqual(await deps.catalog.snapshots.list(h.jobId), listed, 'nothing listed or removed');
+    const client = await HeadwaterClient.connect({ address: services.temporal.address, taskQueue: uniqueName('hw-none') });
+    try {
+      await assert.rejects(
+        client.startSnapshot({ jobId: h.jobId, chunker: { minBytes: 8192, avgBytes: 4096 } }),
+        (e: Error) => e instanceof InvalidConfig && /chunk sizes must satisfy minBytes < avgBytes < maxBytes/.test(e.message),
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   it('grooms on its own Schedule: a triggered run applies the policy, one Schedule per job, deleted on unschedule', async () => {
     await changeDocuments(head, h.headDb, 'b', 0.05, 'recent');
     await deps.catalog.syncs.markConsistent(h.jobId, 1, new Timestamp({ t: 1_700_004_200, i: 1 }));
@@ -226,4 +257,11 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_00
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`nothing after ${timeoutMs} ms`);
+}
+
+/** Every message down an error's cause chain (workflow failure, activity failure, application failure). */
+function causes(err: unknown): string {
+  const out: string[] = [];
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e !== undefined && e !== null; e = e.cause as typeof e) out.push(String(e.message));
+  return out.join(' <- ');
 }
