@@ -24,7 +24,7 @@ import { prepareHead } from '../head/prepare-head.js';
 import { tsFromString, tsToString } from '../lib/bson.js';
 import { checkSource } from '../source/check-source.js';
 import { copyRange, type CopyResume } from '../source/copy-range.js';
-import { latestOplogTs, planCollections } from '../source/plan-sync.js';
+import { defaultRangeDocs, latestOplogTs, planCollections } from '../source/plan-sync.js';
 import type { Deps } from '../worker/deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
 import { SliceIo } from './slice-io.js';
@@ -43,7 +43,7 @@ export function createInitialSyncActivities(deps: Deps) {
           const t0 = await latestOplogTs(client);
           const collections = await planCollections(client, {
             ...p.filter,
-            rangeDocs: p.rangeDocs,
+            rangeDocs: p.rangeDocs ?? (await defaultRangeDocs(client)),
             readPreference: p.readPreference,
             onProgress: heartbeat,
             signal: cancellationSignal(),

@@ -32,8 +32,11 @@ export const InitialSyncInput = z.object({
     .optional(),
   /** Collections copied at once (and _id ranges of one collection). */
   parallelism: z.number().int().min(1).max(32).default(4),
-  /** Collections larger than this are split into _id ranges of about this many documents. */
-  rangeDocs: z.number().int().min(1000).default(50_000),
+  /**
+   * Collections larger than this are split into _id ranges of about this many documents. Unset: 50,000
+   * on MongoDB; no split on FerretDB, where a range query scans the whole collection (ferretdb-findings.md).
+   */
+  rangeDocs: z.number().int().min(1000).optional(),
   sliceMaxBytes: z
     .number()
     .int()

@@ -8,6 +8,7 @@ import { Timestamp } from 'mongodb';
 import { OplogMissing } from '../errors/domain-errors.js';
 import type { CollectionPlan, IdRange } from '../catalog/syncs.js';
 import { rawReadOptions } from '../lib/bson.js';
+import { serverKind } from '../lib/server-kind.js';
 import { NamespaceFilter } from './namespace-filter.js';
 
 /** The timestamp of the newest entry in the source's oplog. */
@@ -49,7 +50,7 @@ export async function planCollections(
       if ((c.type ?? 'collection') !== 'collection' || !filter.matches(ns)) continue;
       const coll = db.collection(c.name);
       const indexes = (await coll.listIndexes().toArray()) as Document[];
-      const estimatedCount = await coll.estimatedDocumentCount();
+      const estimatedCount = await estimateCount(client, dbName, c.name);
       opts.signal?.throwIfAborted();
       const ranges = await splitRanges(client, ns, estimatedCount, opts.rangeDocs, opts.readPreference);
       plans.push({ ns, options: (c.options ?? {}) as Document, indexes, estimatedCount, ranges });
@@ -57,6 +58,19 @@ export async function planCollections(
     }
   }
   return plans.sort((a, b) => a.ns.localeCompare(b.ns));
+}
+
+/**
+ * The collection's document count from metadata. MongoDB's `count` without a filter reads metadata; on
+ * FerretDB it reads every document (as long as a full drain, 5 s for 51k documents), while its
+ * `collStats` count does not (0.1 s). Only used for ranges and progress, so an estimate is enough.
+ */
+async function estimateCount(client: MongoClient, dbName: string, coll: string): Promise<number> {
+  if ((await serverKind(client)) === 'ferretdb') {
+    const stats = await client.db(dbName).command({ collStats: coll });
+    return Number(stats.count ?? 0);
+  }
+  return client.db(dbName).collection(coll).estimatedDocumentCount();
 }
 
 /**
@@ -94,4 +108,14 @@ async function splitRanges(
   }
   ranges.push(min === undefined ? {} : { min });
   return ranges;
+}
+
+/**
+ * How many documents make a range when the sync does not say. On MongoDB an _id range is an index seek,
+ * so ranges of 50,000 let one collection be copied in parallel. On FerretDB every range query scans and
+ * sorts the whole collection, and planning the split reads it once more: ranges multiply the source's
+ * work (a 250 MiB sync spent 42 s planning), so each collection is copied as one range there.
+ */
+export async function defaultRangeDocs(client: MongoClient): Promise<number> {
+  return (await serverKind(client)) === 'ferretdb' ? Number.MAX_SAFE_INTEGER : 50_000;
 }
