@@ -13,7 +13,7 @@ import { BenchWorker, benchJobId, connectClient, runInitialSync, terminateJobWor
 import { MB, round, timed } from './harness/measure.js';
 import { dumpRestoreArchive, ensureMongoTools } from './harness/mongo-tools.js';
 import { phaseMarks, phaseSpan } from './harness/phases.js';
-import { bulkInsert, drainRaw } from './harness/raw-baselines.js';
+import { bulkInsert, drainRaw, pipeRaw } from './harness/raw-baselines.js';
 import { progress, type SuiteResult } from './harness/report.js';
 import { SCALE_SPECS, type Scale } from './harness/scale.js';
 import { assertSameDatabase } from './harness/verify.js';
@@ -26,7 +26,7 @@ export async function benchInitialSync(opts: { scale: Scale }): Promise<SuiteRes
   const head = mongoClient('head');
   const db = uniqueName('bis');
   const jobId = benchJobId();
-  const scratch = [`${db}_mdr`, `${db}_bulk`];
+  const scratch = [`${db}_mdr`, `${db}_bulk`, `${db}_pipe`];
   const r: SuiteResult = { figures: {}, baselines: {}, ratios: {}, peakRssMiB: 0, notes: [] };
   const cleanup = async () => {
     await dropJob(head, jobId, [db]).catch(() => undefined);
@@ -60,6 +60,7 @@ export async function benchInitialSync(opts: { scale: Scale }): Promise<SuiteRes
     await dropJob(head, jobId, [db]);
     if (r.baselines.mongodumpRestoreSeconds !== undefined) r.ratios.vsMongodumpRestore = round(r.baselines.mongodumpRestoreSeconds / hw.seconds, 2);
     r.ratios.copyVsDrain = round(hw.copyMBps / raw.drainMBps, 2);
+    r.ratios.vsBarePipeline = round(raw.barePipelineSeconds / hw.seconds, 2);
     r.ratios.insertVsBulkInsert = round(hw.insertMBps / raw.bulkInsertMBps, 2);
     return r;
   } finally {
@@ -77,8 +78,13 @@ async function rawBaselines(r: SuiteResult, source: MongoClient, head: MongoClie
   const bulkInsertMBps = round(drain.bytes / MB / bulk.seconds);
   progress(`bare drain ${drainMBps} MB/s, bare bulk insert ${bulkInsertMBps} MB/s`);
   await dropDatabases(head, [`${data.db}_bulk`]);
-  Object.assign(r.baselines, { drainMBps, bulkInsertMBps });
-  return { drainMBps, bulkInsertMBps };
+  const pipe = await pipeRaw(source, head, data.db, `${data.db}_pipe`, data.collections, SLICE_BYTES);
+  await assertSameDatabase(source, head, data.db, `${data.db}_pipe`, data.collections, 'bare pipeline');
+  await dropDatabases(head, [`${data.db}_pipe`]);
+  const barePipelineSeconds = round(pipe.seconds, 2);
+  progress(`bare pipeline (drain into bulk insert) ${barePipelineSeconds} s (${round(pipe.bytes / MB / pipe.seconds)} MB/s)`);
+  Object.assign(r.baselines, { drainMBps, bulkInsertMBps, barePipelineSeconds, barePipelineMBps: round(pipe.bytes / MB / pipe.seconds) });
+  return { drainMBps, bulkInsertMBps, barePipelineSeconds };
 }
 
 /** Runs the initialSync workflow on a worker child process; fills Headwater's figures. */

@@ -61,3 +61,53 @@ export async function bulkInsert(head: MongoClient, targetDb: string, drained: D
   await Promise.all(Array.from({ length: inFlight }, lane));
   return { seconds: (performance.now() - started) / 1000 };
 }
+
+/**
+ * A bare copy pipeline: every collection drained with a raw cursor, in parallel, while its batches are
+ * inserted into `targetDb` on the head as they fill (one insertMany in flight, at most four batches
+ * waiting). No slices, no catalog, no workflow: the fastest end-to-end copy these two servers allow on
+ * this machine, where the source and the head share its cores.
+ */
+export async function pipeRaw(source: MongoClient, head: MongoClient, db: string, targetDb: string, collections: string[], batchBytes: number): Promise<{ bytes: number; seconds: number }> {
+  const queue: { coll: string; docs: Uint8Array[] }[] = [];
+  const waiters: (() => void)[] = [];
+  let draining = collections.length;
+  let bytes = 0;
+  const wake = () => waiters.splice(0).forEach((w) => w());
+  const wait = () => new Promise<void>((resolve) => waiters.push(resolve));
+  const started = performance.now();
+  const drain = async (coll: string) => {
+    let cur: Uint8Array[] = [];
+    let curBytes = 0;
+    const put = async () => {
+      while (queue.length >= 4) await wait();
+      queue.push({ coll, docs: cur });
+      cur = [];
+      curBytes = 0;
+      wake();
+    };
+    for await (const raw of source.db(db).collection(coll).find({}, { raw: true, batchSize: 2000 }) as AsyncIterable<Uint8Array>) {
+      if (curBytes + raw.length > batchBytes && cur.length > 0) await put();
+      cur.push(raw);
+      curBytes += raw.length;
+      bytes += raw.length;
+    }
+    if (cur.length > 0) await put();
+    draining -= 1;
+    wake();
+  };
+  const insert = async () => {
+    for (;;) {
+      const next = queue.shift();
+      if (next === undefined) {
+        if (draining === 0) return;
+        await wait();
+        continue;
+      }
+      wake();
+      await head.db(targetDb).collection(next.coll).insertMany(next.docs.map(decodeRaw), { ordered: false });
+    }
+  };
+  await Promise.all([...collections.map(drain), insert()]);
+  return { bytes, seconds: (performance.now() - started) / 1000 };
+}
