@@ -35,7 +35,7 @@ export function createCaptureActivities(deps: Deps) {
             client,
             wait:
               (await serverKind(client)) === 'ferretdb'
-                ? { mode: 'poll', pollMs: FERRETDB_POLL_MS }
+                ? { mode: 'poll', pollMs: p.pollMs ?? FERRETDB_POLL_MS }
                 : { mode: 'await' },
             afterTs: tsFromString(beat.lastTs),
             deadline: Date.now() + p.maxSeconds * 1000,

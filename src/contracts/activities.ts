@@ -41,6 +41,11 @@ export const CaptureInput = z.object({
     .default(10 * 1024 * 1024),
   sliceMaxAgeMs: z.number().int().min(10).default(1000),
   headroomWarnSeconds: z.number().int().min(0).default(3600),
+  /**
+   * On FerretDB (no awaitData that spares the server), the pause between two oplog reads; each read scans
+   * the whole oplog. Default 200 ms; an initial sync asks for more, since its lag matters less than its copy.
+   */
+  pollMs: z.number().int().min(50).max(10_000).optional(),
 });
 export type CaptureInput = z.input<typeof CaptureInput>;
 export const CaptureResult = z.object({
