@@ -51,26 +51,16 @@ export async function copyRange(opts: CopyRangeOptions): Promise<CopyResume> {
     });
   let batch: Uint8Array[] = [];
   let batchBytes = 0;
-  // One slice is written while the cursor goes on filling the next, so the source is never idle during a
-  // write. Writes stay in order, and the resume point only moves once a slice is durable.
-  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
-    const docs = batch;
-    const bytes = batchBytes;
+    await opts.writeSlice(batch, state.seq);
+    state.lastId = decodeRaw(batch[batch.length - 1]!)._id;
+    state.seq += 1;
+    state.docs += batch.length;
+    state.bytes += batchBytes;
     batch = [];
     batchBytes = 0;
-    await writing;
-    const seq = state.seq;
-    state.seq += 1;
-    writing = opts.writeSlice(docs, seq).then(() => {
-      state.lastId = decodeRaw(docs[docs.length - 1]!)._id;
-      state.docs += docs.length;
-      state.bytes += bytes;
-      opts.onProgress?.({ ...state });
-    });
-    // A failed write must surface at the next flush or at the end, never be left unobserved.
-    writing.catch(() => undefined);
+    opts.onProgress?.({ ...state });
   };
   try {
     for await (const raw of cursor as AsyncIterable<unknown>) {
@@ -81,9 +71,7 @@ export async function copyRange(opts: CopyRangeOptions): Promise<CopyResume> {
       batchBytes += doc.length;
     }
     await flush();
-    await writing;
   } finally {
-    await writing.catch(() => undefined);
     await cursor.close();
   }
   return state;
