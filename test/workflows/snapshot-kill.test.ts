@@ -24,15 +24,18 @@ async function count(store: FsBlobStore, prefix: string): Promise<number> {
 
 /** Waits until the snapshot is reading and has stored a few chunks, then kills the worker. */
 async function killWhileReading(handle: WorkflowHandle, store: FsBlobStore, worker: WorkerProcess): Promise<void> {
+  let status: SnapshotStatus | undefined;
   for (let i = 0; i < 1200; i += 1) {
-    const status = await handle.query<SnapshotStatus>('snapshotStatus').catch(() => undefined);
+    status = await handle.query<SnapshotStatus>('snapshotStatus').catch(() => status);
     if (status?.phase === 'reading' && (await count(store, CHUNKS_PREFIX)) >= 3) {
       await worker.kill('SIGKILL');
       return;
     }
     await sleep(50);
   }
-  throw new Error('the snapshot never reached its read');
+  // Say where it was, so that a miss under load can be told from a failed or finished workflow.
+  const run = await handle.describe().catch((e: Error) => ({ status: { name: `unknown (${e.message})` } }));
+  throw new Error(`the snapshot never reached its read: last phase ${status?.phase ?? 'none'}, workflow ${run.status.name}, ${await count(store, CHUNKS_PREFIX)} chunks stored`);
 }
 
 describe('snapshot workflow under worker crashes (real worker process)', () => {
