@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { MongoClient } from 'mongodb';
+import { Timestamp, type MongoClient } from 'mongodb';
 import { Catalog } from '../../src/catalog/catalog.js';
 import type { SnapshotResult, SnapshotStatus } from '../../src/contracts/snapshot.js';
 import { decodeSnapshot, readManifest } from '../../src/snapshot/decode-snapshot.js';
@@ -12,7 +12,7 @@ import { CHUNKS_PREFIX, manifestPrefix } from '../../src/store/layout.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
 import { connectTemporal } from '../harness/temporal.js';
 import { WorkerProcess, writeWorkerConfig, type WorkerConfig } from '../harness/worker-process.js';
-import { headDocuments, makeHead, newJobId, SMALL_CHUNKS, type TestHead } from '../snapshot/fixtures.js';
+import { changeDocuments, headDocuments, makeHead, newJobId, SMALL_CHUNKS, type TestHead } from '../snapshot/fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,6 +101,9 @@ describe('snapshot workflow under worker crashes (real worker process)', () => {
 
   it('is cleanly abandoned when terminated mid-read: nothing is listed', async () => {
     const ts = '1700005100.0';
+    // A head state no snapshot has: otherwise the read finds the snapshot already taken and ends at once.
+    await changeDocuments(head, h.headDb, 'a', 0.05, 'spread');
+    await catalog.syncs.markConsistent(h.jobId, 1, new Timestamp({ t: 1_700_005_100, i: 1 }));
     const before = (await catalog.snapshots.list(h.jobId)).length;
     const handle = await t.client.workflow.start('snapshot', {
       taskQueue: cfg.taskQueue,
