@@ -11,6 +11,7 @@ import {
   type Phase,
   type SyncProgress,
   type SyncResult,
+  type SyncStart,
 } from '../contracts/initial-sync.js';
 import { long, quick, tailing } from './activity-options.js';
 import { syncProgressQuery } from './messages.js';
@@ -21,10 +22,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncResult> 
   const params = InitialSyncInput.parse(input);
   const progress = emptyProgress();
   setHandler(syncProgressQuery, () => progress);
-  const enter = (phase: Phase) => {
-    progress.phase = phase;
-    upsertSearchAttributes([{ key: PhaseKey, value: phase }]);
-  };
+  const enter = (phase: Phase) => enterPhase(progress, phase);
   upsertSearchAttributes([
     { key: JobIdKey, value: params.jobId },
     { key: SourceKey, value: params.source },
@@ -39,12 +37,34 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncResult> 
 
   // The oplog is captured from T0 until the head is consistent; it runs beside every phase below.
   const tail = captureLoop(params, progress);
+  // A capture failure (the oplog rolled over: a resync is needed) ends the sync at once, whatever phase
+  // is waiting; left unobserved it would be an unhandled rejection, retried as a workflow task forever.
+  const captureFailed = tail.done.then(() => new Promise<never>(() => undefined));
+  await Promise.race([copyAndBuild(params, progress, start.ranges), captureFailed]);
+
+  // The capture ran on while indexes were built: stop it and apply what it caught, so the head is
+  // consistent exactly where capture ended and a follow resumes both capture and apply from there
+  // (starting capture again from an earlier point would write slices that overlap these).
+  tail.stop();
+  await tail.done;
+  await applyUntil(params, progress, progress.oplog.capturedThrough!);
+  const consistentAt = progress.applied.through ?? start.t0;
+  await quick.completeSync({ ...ref, consistentAt });
+  progress.completeAt = consistentAt;
+  enter('complete');
+  return { jobId: params.jobId, syncNumber: params.syncNumber, consistentAt, progress };
+}
+
+/** transferring through creating indexes, while the oplog is captured beside them. */
+async function copyAndBuild(params: InitialSyncParams, progress: SyncProgress, ranges: SyncStart['ranges']) {
+  const ref = { jobId: params.jobId, syncNumber: params.syncNumber };
+  const enter = (phase: Phase) => enterPhase(progress, phase);
 
   // transferring + building: copy ranges in parallel into slices; insert slices as they arrive.
   enter('transferring');
   let copying = true;
   const building = buildLoop(params, progress, () => copying);
-  await runPool(start.ranges, params.parallelism, async (r) => {
+  await runPool(ranges, params.parallelism, async (r) => {
     const res = await long.copyRange({
       ...ref,
       source: params.source,
@@ -77,18 +97,11 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncResult> 
   enter('creating indexes');
   const indexes = await long.buildIndexes({ ...ref, head: params.head });
   progress.indexes = indexes;
+}
 
-  // The capture ran on while indexes were built: stop it and apply what it caught, so the head is
-  // consistent exactly where capture ended and a follow resumes both capture and apply from there
-  // (starting capture again from an earlier point would write slices that overlap these).
-  tail.stop();
-  await tail.done;
-  await applyUntil(params, progress, progress.oplog.capturedThrough!);
-  const consistentAt = progress.applied.through ?? start.t0;
-  await quick.completeSync({ ...ref, consistentAt });
-  progress.completeAt = consistentAt;
-  enter('complete');
-  return { jobId: params.jobId, syncNumber: params.syncNumber, consistentAt, progress };
+function enterPhase(progress: SyncProgress, phase: Phase) {
+  progress.phase = phase;
+  upsertSearchAttributes([{ key: PhaseKey, value: phase }]);
 }
 
 function emptyProgress(): SyncProgress {

@@ -6,6 +6,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { MongoClient, type Timestamp } from 'mongodb';
 import { createActivities } from '../../src/activities/index.js';
 import { parseConfig } from '../../src/config/load.js';
+import type { SyncProgress } from '../../src/contracts/initial-sync.js';
 import { tsToString } from '../../src/lib/bson.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
@@ -98,5 +99,35 @@ describe('oplog rollover', () => {
     assert.match(cause.message, /oldest entry is now \d+\.\d+/);
     const slices = await deps.catalog.slices.oplog(jobId);
     assert.equal(slices.length, 0, 'nothing was captured past the gap');
+  });
+
+  it('ends an initial sync whose capture the oplog outran with OplogRolledOver, instead of hanging', async () => {
+    const client = new MongoClient(tiny.uri);
+    await client.db('sync').collection('c').insertMany(Array.from({ length: 200 }, (_, i) => ({ i })));
+    const taskQueue = uniqueName('hw-roll-sync');
+    const jobId = uniqueName('rs').replace(/_/g, '-').slice(0, 20);
+    const worker = await createWorker({ connection: native, taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
+    const outcome = await worker.runUntil(async () => {
+      const handle = await t.client.workflow.start('initialSync', {
+        taskQueue,
+        workflowId: `job/${jobId}/initial-sync/1`,
+        args: [{ jobId, source: 'tiny', filter: { include: ['sync'] } }],
+      });
+      // Once T0 is recorded, writes to another database fill the 64 KiB oplog many times between two
+      // of the sync's one-second polls.
+      while ((await handle.query<SyncProgress>('progress')).t0 === undefined) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 3000; i += 1) await client.db('noise').collection('c').insertOne({ i, pad: 'x'.repeat(2000) });
+      // The old code failed a workflow task over and over instead: give it a bound, then say which.
+      const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000));
+      const result = await Promise.race([handle.result().then(() => 'completed' as const, (e: unknown) => e), timeout]);
+      if (result === 'hung') await handle.terminate('the sync hung after its capture failed');
+      return result;
+    });
+    await client.close();
+    assert.ok(outcome instanceof WorkflowFailedError, `the sync ${String(outcome)}`);
+    const cause = (outcome.cause as { cause?: unknown })?.cause ?? outcome.cause;
+    assert.ok(cause instanceof ApplicationFailure);
+    assert.equal(cause.type, 'OplogRolledOver');
+    assert.match(cause.message, /^backup requires a resync: /);
   });
 });
