@@ -64,7 +64,9 @@ async function copyAndBuild(params: InitialSyncParams, progress: SyncProgress, r
   enter('transferring');
   let copying = true;
   const building = buildLoop(params, progress, () => copying);
-  await runPool(ranges, params.parallelism, async (r) => {
+  // As with capture: a build failure must end the sync now, not sit unobserved until the copy is over.
+  const buildFailed = building.then(() => new Promise<never>(() => undefined));
+  const copy = runPool(ranges, params.parallelism, async (r) => {
     const res = await long.copyRange({
       ...ref,
       source: params.source,
@@ -79,6 +81,7 @@ async function copyAndBuild(params: InitialSyncParams, progress: SyncProgress, r
     c.bytes += res.bytes;
     c.slices += res.slices;
   });
+  await Promise.race([copy, buildFailed]);
   copying = false;
   enter('building');
   await building;

@@ -34,6 +34,7 @@ describe('initial sync refuses a source it cannot follow', () => {
             uri: `mongodb://backup:not-${password}@127.0.0.1:${authFerret.port}/?directConnection=true`,
           },
           standalone: { uri: services.head.uri },
+          source: { uri: services.source.uri },
         },
         stores: { default: { type: 'fs', path: `/tmp/${uniqueName('hw-store')}` } },
       }),
@@ -62,6 +63,7 @@ describe('initial sync refuses a source it cannot follow', () => {
         activities: createActivities(deps),
       });
       const started = Date.now();
+    let endedAfterMs = 0;
       const err = await worker.runUntil(
         t.client.workflow
           .execute('initialSync', {
@@ -95,4 +97,53 @@ describe('initial sync refuses a source it cannot follow', () => {
       assert.ok(!history.includes(password), 'no password in the workflow history');
     });
   }
+
+  it('ends at once with a build failure that happens while the copy still runs, not when the copy ends', async () => {
+    const source = mongoClient('source');
+    const db = uniqueName('hw_buildfail');
+    await source.db(db).collection('c').insertMany(Array.from({ length: 3000 }, (_, i) => ({ i, pad: 'p'.repeat(300) })));
+    const taskQueue = uniqueName('hw-buildfail');
+    const jobId = uniqueName('bf').replace(/_/g, '-').slice(0, 20);
+    // Fault injection around the real activities: the first build call fails as a damaged slice would,
+    // and the copy is held for 20 s, as a large one would run on.
+    const real = createActivities(deps);
+    const activities = {
+      ...real,
+      copyRange: async (input: Parameters<typeof real.copyRange>[0]) => {
+        await new Promise((r) => setTimeout(r, 20_000));
+        return real.copyRange(input);
+      },
+      buildSlices: async () => {
+        throw ApplicationFailure.nonRetryable('slice damaged (injected by the test)', 'ChecksumMismatch');
+      },
+    };
+    const started = Date.now();
+    let endedAfterMs = 0;
+    const worker = await createWorker({ connection: native, taskQueue, workflowBundle, activities });
+    try {
+      const outcome = await worker.runUntil(async () => {
+        const handle = await t.client.workflow.start('initialSync', {
+          taskQueue,
+          workflowId: `job/${jobId}/initial-sync/1`,
+          args: [{ jobId, source: 'source', filter: { include: [db] } }],
+        });
+        const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000));
+        const result = await Promise.race([handle.result().then(() => 'completed' as const, (e: unknown) => e), timeout]);
+        endedAfterMs = Date.now() - started; // before the worker drains the held copy on shutdown
+        if (result === 'hung') await handle.terminate('the sync hung after building failed');
+        return result;
+      });
+      assert.ok(outcome instanceof WorkflowFailedError, `the sync ${String(outcome)}`);
+      const cause = (outcome.cause as { cause?: unknown })?.cause ?? outcome.cause;
+      assert.ok(cause instanceof ApplicationFailure);
+      assert.equal(cause.type, 'ChecksumMismatch');
+      assert.ok(endedAfterMs < 15_000, `it failed after ${endedAfterMs} ms, not at once`);
+    } finally {
+      await source.db(db).dropDatabase();
+      await source.close();
+      const head = mongoClient('head');
+      await head.db(headDbName(jobId, 1, db)).dropDatabase();
+      await head.close();
+    }
+  });
 });
