@@ -63,7 +63,6 @@ describe('initial sync refuses a source it cannot follow', () => {
         activities: createActivities(deps),
       });
       const started = Date.now();
-    let endedAfterMs = 0;
       const err = await worker.runUntil(
         t.client.workflow
           .execute('initialSync', {
