@@ -14,7 +14,7 @@ function pinnedVersion(): string {
   return /FERRETDB_VERSION=(\S+)/.exec(readFileSync('scripts/versions.sh', 'utf8'))![1]!;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const port = (s.address() as { port: number }).port;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Metrics } from '../../src/worker/metrics.js';
+import { freePort } from '../harness/ferret.js';
 
 describe('worker metrics endpoint', () => {
   it('serves capture lag, apply lag and headroom per job in Prometheus text format', async () => {
@@ -10,9 +11,8 @@ describe('worker metrics endpoint', () => {
     m.headroom.set({ job: 'j1' }, 86_400);
     const served = await m.serve(0);
     assert.equal(served, undefined, 'port 0 disables the endpoint');
-    const live = await m.serve(
-      Number(process.env.HW_TEST_METRICS_PORT ?? 0) || 39_464 + Math.floor(Math.random() * 1000),
-    );
+    // A port the kernel just handed out, not a random one that may be taken (it was, once, in a full run).
+    const live = await m.serve(Number(process.env.HW_TEST_METRICS_PORT ?? 0) || (await freePort()));
     try {
       const text = await (await fetch(`http://127.0.0.1:${live!.port}/metrics`)).text();
       assert.match(text, /headwater_capture_lag_seconds_bucket\{le="0.5",job="j1"\} 1/);
