@@ -14,6 +14,22 @@ export interface Drained {
   seconds: number;
 }
 
+/** One collection's raw documents, in natural order, cut into batches of at most `batchBytes`. */
+async function* rawBatches(client: MongoClient, db: string, coll: string, batchBytes: number): AsyncGenerator<{ docs: Uint8Array[]; bytes: number }> {
+  let docs: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const raw of client.db(db).collection(coll).find({}, { raw: true, batchSize: 2000 }) as AsyncIterable<Uint8Array>) {
+    if (bytes + raw.length > batchBytes && docs.length > 0) {
+      yield { docs, bytes };
+      docs = [];
+      bytes = 0;
+    }
+    docs.push(raw);
+    bytes += raw.length;
+  }
+  if (docs.length > 0) yield { docs, bytes };
+}
+
 /** Drains every collection with a raw cursor, in parallel; only the drain itself is timed. */
 export async function drainRaw(client: MongoClient, db: string, collections: string[], batchBytes: number): Promise<Drained> {
   const batches = new Map<string, Uint8Array[][]>();
@@ -23,21 +39,11 @@ export async function drainRaw(client: MongoClient, db: string, collections: str
   await Promise.all(
     collections.map(async (coll) => {
       const out: Uint8Array[][] = [];
-      let cur: Uint8Array[] = [];
-      let curBytes = 0;
-      const cursor = client.db(db).collection(coll).find({}, { raw: true, batchSize: 2000 });
-      for await (const raw of cursor as AsyncIterable<Uint8Array>) {
-        if (curBytes + raw.length > batchBytes && cur.length > 0) {
-          out.push(cur);
-          cur = [];
-          curBytes = 0;
-        }
-        cur.push(raw);
-        curBytes += raw.length;
-        docs += 1;
-        bytes += raw.length;
+      for await (const batch of rawBatches(client, db, coll, batchBytes)) {
+        out.push(batch.docs);
+        docs += batch.docs.length;
+        bytes += batch.bytes;
       }
-      if (cur.length > 0) out.push(cur);
       batches.set(coll, out);
     }),
   );
@@ -77,22 +83,12 @@ export async function pipeRaw(source: MongoClient, head: MongoClient, db: string
   const wait = () => new Promise<void>((resolve) => waiters.push(resolve));
   const started = performance.now();
   const drain = async (coll: string) => {
-    let cur: Uint8Array[] = [];
-    let curBytes = 0;
-    const put = async () => {
+    for await (const batch of rawBatches(source, db, coll, batchBytes)) {
       while (queue.length >= 4) await wait();
-      queue.push({ coll, docs: cur });
-      cur = [];
-      curBytes = 0;
+      queue.push({ coll, docs: batch.docs });
+      bytes += batch.bytes;
       wake();
-    };
-    for await (const raw of source.db(db).collection(coll).find({}, { raw: true, batchSize: 2000 }) as AsyncIterable<Uint8Array>) {
-      if (curBytes + raw.length > batchBytes && cur.length > 0) await put();
-      cur.push(raw);
-      curBytes += raw.length;
-      bytes += raw.length;
     }
-    if (cur.length > 0) await put();
     draining -= 1;
     wake();
   };

@@ -39,8 +39,7 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncResult> 
   const tail = captureLoop(params, progress);
   // A capture failure (the oplog rolled over: a resync is needed) ends the sync at once, whatever phase
   // is waiting; left unobserved it would be an unhandled rejection, retried as a workflow task forever.
-  const captureFailed = tail.done.then(() => new Promise<never>(() => undefined));
-  await Promise.race([copyAndBuild(params, progress, start.ranges), captureFailed]);
+  await Promise.race([copyAndBuild(params, progress, start.ranges), failureOf(tail.done)]);
 
   // The capture ran on while indexes were built: stop it and apply what it caught, so the head is
   // consistent exactly where capture ended and a follow resumes both capture and apply from there
@@ -65,7 +64,6 @@ async function copyAndBuild(params: InitialSyncParams, progress: SyncProgress, r
   let copying = true;
   const building = buildLoop(params, progress, () => copying);
   // As with capture: a build failure must end the sync now, not sit unobserved until the copy is over.
-  const buildFailed = building.then(() => new Promise<never>(() => undefined));
   const copy = runPool(ranges, params.parallelism, async (r) => {
     const res = await long.copyRange({
       ...ref,
@@ -81,7 +79,7 @@ async function copyAndBuild(params: InitialSyncParams, progress: SyncProgress, r
     c.bytes += res.bytes;
     c.slices += res.slices;
   });
-  await Promise.race([copy, buildFailed]);
+  await Promise.race([copy, failureOf(building)]);
   copying = false;
   enter('building');
   await building;
@@ -100,6 +98,15 @@ async function copyAndBuild(params: InitialSyncParams, progress: SyncProgress, r
   enter('creating indexes');
   const indexes = await long.buildIndexes({ ...ref, head: params.head });
   progress.indexes = indexes;
+}
+
+/**
+ * Rejects when `work` fails and never settles otherwise: raced against a phase, a loop running beside it
+ * ends the sync as soon as it fails, instead of sitting unobserved (an unhandled rejection fails the
+ * workflow task, retried forever).
+ */
+function failureOf(work: Promise<unknown>): Promise<never> {
+  return work.then(() => new Promise<never>(() => undefined));
 }
 
 function enterPhase(progress: SyncProgress, phase: Phase) {
