@@ -7,7 +7,8 @@ import { CaptureInput, type CaptureResult } from '../contracts/activities.js';
 import { asActivity } from '../errors/to-failure.js';
 import { tsFromString, tsToString } from '../lib/bson.js';
 import { serverKind } from '../lib/server-kind.js';
-import { oplogHeadroomSeconds } from '../oplog/headroom.js';
+import { oplogChangeMark } from '../oplog/change-mark.js';
+import { OldestOplogMemo, headroomSeconds } from '../oplog/headroom.js';
 import { tailOplog } from '../oplog/tail.js';
 import type { Deps } from '../worker/deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
@@ -19,10 +20,14 @@ import { SliceIo } from './slice-io.js';
  */
 const FERRETDB_POLL_MS = 200;
 
+/** How often a job's headroom reads the oplog's oldest entry (a scan of the oplog on FerretDB). */
+const HEADROOM_EVERY_MS = 30_000;
+
 type Beat = { lastTs: string; slices: number; entries: number };
 
 export function createCaptureActivities(deps: Deps) {
   const slices = new SliceIo(deps);
+  const oldest = new OldestOplogMemo(HEADROOM_EVERY_MS);
   return {
     async captureOplog(raw: CaptureInput): Promise<CaptureResult> {
       return asActivity(() =>
@@ -35,7 +40,7 @@ export function createCaptureActivities(deps: Deps) {
             client,
             wait:
               (await serverKind(client)) === 'ferretdb'
-                ? { mode: 'poll', pollMs: p.pollMs ?? FERRETDB_POLL_MS }
+                ? { mode: 'poll', pollMs: p.pollMs ?? FERRETDB_POLL_MS, changeMark: oplogChangeMark(client) }
                 : { mode: 'await' },
             afterTs: tsFromString(beat.lastTs),
             deadline: Date.now() + p.maxSeconds * 1000,
@@ -60,12 +65,12 @@ export function createCaptureActivities(deps: Deps) {
               }),
             signal: cancellationSignal(),
           });
-          const headroomSeconds = await oplogHeadroomSeconds(client, res.lastTs);
-          if (headroomSeconds !== null) {
-            deps.metrics.headroom.set({ job: p.jobId }, headroomSeconds);
-            if (headroomSeconds < p.headroomWarnSeconds) {
+          const headroom = headroomSeconds(res.lastTs, await oldest.get(`${p.jobId}/${p.source}`, client));
+          if (headroom !== null) {
+            deps.metrics.headroom.set({ job: p.jobId }, headroom);
+            if (headroom < p.headroomWarnSeconds) {
               deps.logger.warn(
-                { jobId: p.jobId, headroomSeconds },
+                { jobId: p.jobId, headroomSeconds: headroom },
                 'oplog headroom below threshold: the source oplog may roll over before capture',
               );
             }
@@ -75,7 +80,7 @@ export function createCaptureActivities(deps: Deps) {
             slices: beat.slices + res.slices,
             entries: beat.entries + res.entries,
             captureLagSeconds,
-            headroomSeconds,
+            headroomSeconds: headroom,
           };
         }),
       );

@@ -24,6 +24,9 @@ const TAIL_BATCH = 5000;
 /** The pause before reopening a cursor the server closed, in `await` mode. */
 const REOPEN_PAUSE_MS = 100;
 
+/** In poll mode, the longest an unchanged `changeMark` keeps the tail from reading the oplog itself. */
+const MARK_TRUST_MS = 5000;
+
 export interface OplogSliceOut {
   entries: Uint8Array[];
   /** Each entry's wall-clock write time (ms), for capture-lag measurement; NaN when the entry has none. */
@@ -50,8 +53,12 @@ export interface TailOptions {
    * How to wait for new entries. `await` (the default): a tailable awaitData cursor, the server waits.
    * `poll`: a tailable cursor without awaitData, and the tail sleeps `pollMs` after an empty batch. For
    * FerretDB, whose awaitData getMore rescans the whole oplog table every 10 ms while it waits.
+   * `changeMark` (poll mode): a cheap read whose value changes when entries are added (FerretDB: the
+   * oplog's collStats count and size, 8 ms where a read of the oplog scans it for 250 ms). While it equals
+   * its value before the last read that found nothing new, the tail does not read; a change it misses
+   * (a trim that removed as many entries as were added) delays capture by at most MARK_TRUST_MS.
    */
-  wait?: { mode: 'await' } | { mode: 'poll'; pollMs: number };
+  wait?: { mode: 'await' } | { mode: 'poll'; pollMs: number; changeMark?: () => Promise<string> };
   writeSlice: (slice: OplogSliceOut) => Promise<void>;
   onProgress?: (p: { lastTs: Timestamp; slices: number; entries: number }) => void;
   signal?: AbortSignal;
@@ -77,6 +84,19 @@ export async function tailOplog(
   let anchor = opts.afterTs;
   let cursor = openCursor(anchor);
   let lastReadMs = 0;
+  // Poll mode with a change mark: the mark taken just before the last read that reached the server, and
+  // the mark after which a read found nothing new (with that read's time).
+  let fetchMark: string | undefined;
+  let lastFetchAt = 0;
+  let quiet: { mark: string; at: number } | undefined;
+  const unchanged = async (): Promise<boolean> => {
+    if (wait.mode !== 'poll' || wait.changeMark === undefined) return false;
+    const mark = await wait.changeMark();
+    if (quiet !== undefined && mark === quiet.mark && now() - quiet.at < MARK_TRUST_MS) return true;
+    fetchMark = mark;
+    return false;
+  };
+  let everAnchored = false;
   const state = { lastTs: opts.afterTs, slices: 0, entries: 0 };
   let open = fresh();
   let anchored = false;
@@ -114,10 +134,16 @@ export async function tailOplog(
       // oplog and the server's load. Polling waits at least that long, so it never takes more than half
       // of the server's time however slow the scan gets.
       const fetches = cursor.bufferedCount() === 0 && !cursor.closed;
-      const readStart = now();
-      const raw = (await cursor.tryNext()) as Uint8Array | null;
-      if (fetches) lastReadMs = now() - readStart;
+      let raw: Uint8Array | null = null;
+      if (!fetches || !(await unchanged())) {
+        const readStart = now();
+        raw = (await cursor.tryNext()) as Uint8Array | null;
+        if (fetches) [lastReadMs, lastFetchAt] = [now() - readStart, readStart];
+      }
       if (raw === null) {
+        // Everything up to the last server read's mark is in: the oplog is quiet while the mark holds.
+        if (fetchMark !== undefined && lastFetchAt > (quiet?.at ?? -1))
+          quiet = { mark: fetchMark, at: lastFetchAt };
         if (now() >= opts.deadline) break; // drained after the deadline
         if (cursor.closed && !anchored) {
           await assertStillInOplog(opts.client, anchor);
@@ -145,6 +171,7 @@ export async function tailOplog(
         // The first entry must be the one we resume after; anything else means it was truncated away.
         if (!ts.equals(anchor)) throw rolledOver(anchor, ts);
         anchored = true;
+        everAnchored = true;
         continue;
       }
       if (open.entries.length === 0) open = { ...fresh(), firstTs: ts };
@@ -162,7 +189,7 @@ export async function tailOplog(
   } finally {
     await cursor.close();
   }
-  if (!anchored && state.entries === 0) await assertStillInOplog(opts.client, anchor);
+  if (!everAnchored && state.entries === 0) await assertStillInOplog(opts.client, anchor);
   return state;
 }
 
