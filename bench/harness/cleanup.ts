@@ -3,8 +3,8 @@
  * and removes its job's catalog records, whatever happened in between (every suite calls this in finally).
  */
 import type { MongoClient } from 'mongodb';
-import { CatalogCollections } from '../../src/catalog/names.js';
 import { headDbName } from '../../src/head/head-names.js';
+import { forgetJob } from '../../test/harness/catalog.js';
 
 export async function dropDatabases(client: MongoClient, names: Iterable<string>): Promise<void> {
   for (const name of names) await client.db(name).dropDatabase().catch(() => undefined);
@@ -13,10 +13,7 @@ export async function dropDatabases(client: MongoClient, names: Iterable<string>
 /** Drops the job's head databases (of sync 1, for the given source databases) and its catalog records. */
 export async function dropJob(head: MongoClient, jobId: string, sourceDbs: readonly string[], catalogDb = 'headwater'): Promise<void> {
   await dropDatabases(head, sourceDbs.map((db) => headDbName(jobId, 1, db)));
-  const catalog = head.db(catalogDb);
-  for (const coll of Object.values(CatalogCollections)) {
-    await catalog.collection(coll).deleteMany({ jobId }).catch(() => undefined);
-  }
+  await forgetJob(head, jobId, catalogDb).catch(() => undefined);
 }
 
 const onAbort = new Set<() => Promise<void> | void>();

@@ -12,6 +12,7 @@ import { digest } from '../harness/compare.js';
 import { fill, startWriter } from '../harness/dataset.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
+import { forgetJob } from '../harness/catalog.js';
 import { connectTemporal } from '../harness/temporal.js';
 import { WorkerProcess, writeWorkerConfig } from '../harness/worker-process.js';
 
@@ -38,6 +39,7 @@ describe('continuous capture and apply under worker crashes', () => {
   after(async () => {
     await source.db(db).dropDatabase();
     await head.db(headDbName(jobId, 1, db)).dropDatabase();
+    await forgetJob(head, jobId);
     await Promise.all([source.close(), head.close(), t.connection.close()]);
     await ferret.stop();
   });

@@ -10,6 +10,8 @@ import type { SyncProgress } from '../../src/contracts/initial-sync.js';
 import { tsToString } from '../../src/lib/bson.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
+import { headDbName } from '../../src/head/head-names.js';
+import { forgetJob } from '../harness/catalog.js';
 import { startFerret } from '../harness/ferret.js';
 import { services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
@@ -19,6 +21,7 @@ describe('oplog rollover', () => {
   let native: NativeConnection;
   let deps: Deps;
   let tiny: Awaited<ReturnType<typeof startFerret>>;
+  const jobs: string[] = [];
 
   before(async () => {
     t = await connectTemporal();
@@ -34,6 +37,12 @@ describe('oplog rollover', () => {
     );
   });
   after(async () => {
+    const head = new MongoClient(services.head.uri);
+    for (const jobId of jobs) {
+      await head.db(headDbName(jobId, 1, 'sync')).dropDatabase();
+      await forgetJob(head, jobId);
+    }
+    await head.close();
     await deps.close();
     await tiny.stop();
     await native.close();
@@ -62,6 +71,7 @@ describe('oplog rollover', () => {
 
     const taskQueue = uniqueName('hw-roll');
     const jobId = uniqueName('r').replace(/_/g, '-').slice(0, 20);
+    jobs.push(jobId);
     const worker = await createWorker({
       connection: native,
       taskQueue,
@@ -106,6 +116,7 @@ describe('oplog rollover', () => {
     await client.db('sync').collection('c').insertMany(Array.from({ length: 200 }, (_, i) => ({ i })));
     const taskQueue = uniqueName('hw-roll-sync');
     const jobId = uniqueName('rs').replace(/_/g, '-').slice(0, 20);
+    jobs.push(jobId);
     const worker = await createWorker({ connection: native, taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
     const outcome = await worker.runUntil(async () => {
       const handle = await t.client.workflow.start('initialSync', {

@@ -7,6 +7,7 @@ import { headDbName } from '../../src/head/head-names.js';
 import { digest } from '../harness/compare.js';
 import { fill, startWriter } from '../harness/dataset.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
+import { forgetJob } from '../harness/catalog.js';
 import { connectTemporal } from '../harness/temporal.js';
 import { WorkerProcess, writeWorkerConfig } from '../harness/worker-process.js';
 
@@ -54,6 +55,7 @@ describe('initial sync (real worker process, FerretDB source and head)', () => {
     await source.db(dbB).dropDatabase();
     // The head databases are gigabytes over runs, and FerretDB's listDatabases walks every one.
     for (const db of [dbA, dbB]) await head.db(headDbName(jobId, 1, db)).dropDatabase();
+    await forgetJob(head, jobId);
     await source.close();
     await head.close();
     await t.connection.close();

@@ -10,6 +10,7 @@ import { verifySnapshot } from '../../src/snapshot/verify-snapshot.js';
 import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { CHUNKS_PREFIX, manifestPrefix } from '../../src/store/layout.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
+import { forgetJob } from '../harness/catalog.js';
 import { connectTemporal } from '../harness/temporal.js';
 import { WorkerProcess, writeWorkerConfig, type WorkerConfig } from '../harness/worker-process.js';
 import { changeDocuments, headDocuments, makeHead, newJobId, SMALL_CHUNKS, type TestHead } from '../snapshot/fixtures.js';
@@ -63,8 +64,7 @@ describe('snapshot workflow under worker crashes (real worker process)', () => {
   after(async () => {
     await worker.stop();
     await h.drop();
-    await head.db('headwater').collection('snapshots').deleteMany({ jobId: h.jobId });
-    await head.db('headwater').collection('syncs').deleteMany({ jobId: h.jobId });
+    await forgetJob(head, h.jobId);
     await head.close();
     await t.connection.close();
   });
