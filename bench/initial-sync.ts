@@ -61,6 +61,12 @@ export async function benchInitialSync(opts: { scale: Scale }): Promise<SuiteRes
     if (r.baselines.mongodumpRestoreSeconds !== undefined) r.ratios.vsMongodumpRestore = round(r.baselines.mongodumpRestoreSeconds / hw.seconds, 2);
     r.ratios.copyVsDrain = round(hw.copyMBps / raw.drainMBps, 2);
     r.ratios.vsBarePipeline = round(raw.barePipelineSeconds / hw.seconds, 2);
+    r.ratios.copyVsBarePipeline = round(raw.barePipelineSeconds / hw.insertSeconds, 2);
+    // What a copier with no overhead at all reaches on these shared cores: bounds for the ratios above.
+    r.baselines.barePipelineVsDrain = round(raw.drainSeconds / raw.barePipelineSeconds, 2);
+    if (r.baselines.mongodumpRestoreSeconds !== undefined) {
+      r.baselines.mongodumpRestoreVsBarePipeline = round(r.baselines.mongodumpRestoreSeconds / raw.barePipelineSeconds, 2);
+    }
     r.ratios.insertVsBulkInsert = round(hw.insertMBps / raw.bulkInsertMBps, 2);
     return r;
   } finally {
@@ -84,7 +90,7 @@ async function rawBaselines(r: SuiteResult, source: MongoClient, head: MongoClie
   const barePipelineSeconds = round(pipe.seconds, 2);
   progress(`bare pipeline (drain into bulk insert) ${barePipelineSeconds} s (${round(pipe.bytes / MB / pipe.seconds)} MB/s)`);
   Object.assign(r.baselines, { drainMBps, bulkInsertMBps, barePipelineSeconds, barePipelineMBps: round(pipe.bytes / MB / pipe.seconds) });
-  return { drainMBps, bulkInsertMBps, barePipelineSeconds };
+  return { drainMBps, drainSeconds: drain.seconds, bulkInsertMBps, barePipelineSeconds };
 }
 
 /** Runs the initialSync workflow on a worker child process; fills Headwater's figures. */
@@ -114,7 +120,7 @@ async function headwaterSync(r: SuiteResult, data: GeneratedDataset, jobId: stri
       insertMBps: round(mib / insertSeconds),
     });
     r.notes.push(`phases: ${marks.map((m, k) => `${m.phase} ${round(((marks[k + 1]?.atMs ?? m.atMs) - m.atMs) / 1000, 2)}s`).join(', ')}`);
-    return { seconds: sync.seconds, copyMBps: r.figures.copyMBps!, insertMBps: r.figures.insertMBps! };
+    return { seconds: sync.seconds, insertSeconds, copyMBps: r.figures.copyMBps!, insertMBps: r.figures.insertMBps! };
   } catch (err) {
     throw new Error(`headwater initial sync failed: ${(err as Error).message}\nworker log (tail):\n${worker.log.slice(-3000)}`, { cause: err });
   } finally {
