@@ -9,6 +9,7 @@ import { headDbName } from '../src/head/head-names.js';
 import { mongoClient, uniqueName } from '../test/harness/services.js';
 import { cleanupOnAbort, dropDatabases, dropJob } from './harness/cleanup.js';
 import { generateDataset, type GeneratedDataset } from './harness/dataset.js';
+import { settleSourceOplog } from './harness/settle-oplog.js';
 import { BenchWorker, benchJobId, connectClient, runInitialSync, terminateJobWorkflows } from './harness/headwater.js';
 import { MB, round, timed } from './harness/measure.js';
 import { dumpRestoreArchive, ensureMongoTools } from './harness/mongo-tools.js';
@@ -39,6 +40,8 @@ export async function benchInitialSync(opts: { scale: Scale }): Promise<SuiteRes
     const data = await generateDataset(source, db, SCALE_SPECS[opts.scale].datasetBytes);
     r.notes.push(`dataset: ${data.docs} documents, ${round(data.bytes / MB)} MiB in ${data.collections.length} collections, generated in ${round(data.seconds)} s`);
     progress(r.notes[0]!);
+    const settled = await settleSourceOplog();
+    if (settled !== '') r.notes.push(settled);
     Object.assign(r.figures, { documents: data.docs, datasetMiB: round(data.bytes / MB) });
 
     const raw = await rawBaselines(r, source, head, data);

@@ -15,22 +15,38 @@ async function initSource() {
     const local = source.db('local');
     const size = Number(env.HW_OPLOG_SIZE_BYTES);
     const [existing] = await local.listCollections({ name: 'oplog.rs' }).toArray();
-    if (existing !== undefined && existing.options?.size !== size) {
+    if (existing === undefined) {
+      await createOplog(source, size, `created capped local.oplog.rs (${size} bytes) on the source`);
+    } else if (existing.options?.size !== size) {
       // A test server only: an oplog of another size (an older setting) is replaced.
       await local.collection('oplog.rs').drop();
-      console.error(`[services] replaced the source oplog (size ${existing.options?.size} -> ${size})`);
-    }
-    if (existing === undefined || existing.options?.size !== size) {
-      await local.createCollection('oplog.rs', { capped: true, size });
-      // Real replica sets write periodic no-ops, so their oplog is never empty; seed one entry likewise.
-      await source.db('headwater_services').collection('marker').insertOne({ createdAt: new Date() });
-      console.error(
-        `[services] created capped local.oplog.rs (${env.HW_OPLOG_SIZE_BYTES} bytes) on the source`,
-      );
+      await createOplog(source, size, `replaced the source oplog (size ${existing.options?.size} -> ${size})`);
+    } else {
+      // FerretDB trims a capped collection by deleting a share of its oldest entries in one SQL statement
+      // with a variable per entry. Once a bulk load outruns it and that share passes SQLite's 32,766
+      // variables, every pass fails ("too many SQL variables") and the oplog grows without bound; every
+      // oplog read then scans gigabytes. Such an oplog is replaced (measured: 2.1 GB after 1 GiB loaded).
+      const stats = await local.command({ collStats: 'oplog.rs' });
+      if (stats.size > 4 * size) {
+        await local.collection('oplog.rs').drop();
+        await createOplog(
+          source,
+          size,
+          `replaced the source oplog: it held ${stats.count} entries, ${stats.size} bytes, far past its ` +
+            `${size}, which FerretDB's capped cleanup can no longer trim`,
+        );
+      }
     }
   } finally {
     await source.close();
   }
+}
+
+async function createOplog(source, size, message) {
+  await source.db('local').createCollection('oplog.rs', { capped: true, size });
+  // Real replica sets write periodic no-ops, so their oplog is never empty; seed one entry likewise.
+  await source.db('headwater_services').collection('marker').insertOne({ createdAt: new Date() });
+  console.error(`[services] ${message}`);
 }
 
 async function initMinio() {

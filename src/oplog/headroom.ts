@@ -22,10 +22,6 @@ export function headroomSeconds(position: Timestamp, oldest: Timestamp | undefin
   return Math.max(0, (position.high >>> 0) - (oldest.high >>> 0));
 }
 
-export async function oplogHeadroomSeconds(client: MongoClient, position: Timestamp): Promise<number | null> {
-  return headroomSeconds(position, await oldestOplogTs(client));
-}
-
 /**
  * The oldest entry, read at most once per `everyMs` per key (a job's source). On FerretDB that read scans
  * the oplog (250 ms of server CPU at 8 MiB), and every capture call measured it: 5% of a core at one call
