@@ -33,7 +33,7 @@ async function initSource() {
           source,
           size,
           `replaced the source oplog: it held ${stats.count} entries, ${stats.size} bytes, far past its ` +
-            `${size}, which FerretDB's capped cleanup can no longer trim`,
+            `${size} (a bulk load outran FerretDB's capped cleanup, which may never catch up)`,
         );
       }
     }

@@ -157,7 +157,9 @@ describe('tailOplog on the real source', () => {
     const tail = tailOplog({
       client: source,
       afterTs,
-      deadline: Date.now() + 8000,
+      // Ends once the write is seen (its clock jumps past the deadline), however slow a loaded server is.
+      deadline: Date.now() + 60_000,
+      now: () => Date.now() + (seen.length > 0 ? 3_600_000 : 0),
       graceMs: 500,
       sliceMaxBytes: 1024 * 1024,
       sliceMaxAgeMs: 200,
