@@ -14,6 +14,7 @@ import type { MongoClient } from 'mongodb';
 import { Timestamp } from 'mongodb';
 import { OplogRolledOver } from '../errors/domain-errors.js';
 import { decodeRaw, tsToString } from '../lib/bson.js';
+import { oldestOplogTs } from './headroom.js';
 
 /**
  * Entries per cursor batch. FerretDB rescans its oplog table for every getMore, so capture throughput
@@ -189,7 +190,8 @@ export async function tailOplog(
   } finally {
     await cursor.close();
   }
-  if (!everAnchored && state.entries === 0) await assertStillInOplog(opts.client, anchor);
+  // (An entry is only ever taken after the anchor was found, so no entries means none was found.)
+  if (!everAnchored) await assertStillInOplog(opts.client, anchor);
   return state;
 }
 
@@ -214,14 +216,7 @@ function idle(ms: number, signal?: AbortSignal): Promise<void> {
 async function assertStillInOplog(client: MongoClient, ts: Timestamp): Promise<void> {
   const oplog = client.db('local').collection('oplog.rs');
   const found = await oplog.findOne({ ts }, { projection: { ts: 1 } });
-  if (found === null) {
-    const [first] = await oplog
-      .find({}, { projection: { ts: 1 } })
-      .sort({ $natural: 1 })
-      .limit(1)
-      .toArray();
-    throw rolledOver(ts, first?.ts as Timestamp | undefined);
-  }
+  if (found === null) throw rolledOver(ts, await oldestOplogTs(client));
 }
 
 function rolledOver(wanted: Timestamp, oldest: Timestamp | undefined): OplogRolledOver {

@@ -12,4 +12,10 @@ export async function forgetJob(head: MongoClient, jobId: string, catalogDb = 'h
   for (const coll of Object.values(CatalogCollections)) {
     await catalog.collection(coll).deleteMany({ jobId });
   }
+  // Missing-document records name their sync (`<jobId>/<n>`), and leases their owner (`job/<jobId>/...`).
+  const escaped = jobId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  await catalog.collection(CatalogCollections.missing).deleteMany({ sync: { $regex: `^${escaped}/` } });
+  await catalog
+    .collection(CatalogCollections.storeLeases)
+    .deleteMany({ owner: { $regex: `^job/${escaped}/` } });
 }

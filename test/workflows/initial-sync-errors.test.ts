@@ -7,6 +7,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
+import { forgetJob } from '../harness/catalog.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, historyText, nativeConnection } from '../harness/temporal.js';
@@ -100,7 +101,10 @@ describe('initial sync refuses a source it cannot follow', () => {
   it('ends at once with a build failure that happens while the copy still runs, not when the copy ends', async () => {
     const source = mongoClient('source');
     const db = uniqueName('hw_buildfail');
-    await source.db(db).collection('c').insertMany(Array.from({ length: 3000 }, (_, i) => ({ i, pad: 'p'.repeat(300) })));
+    await source
+      .db(db)
+      .collection('c')
+      .insertMany(Array.from({ length: 3000 }, (_, i) => ({ i, pad: 'p'.repeat(300) })));
     const taskQueue = uniqueName('hw-buildfail');
     const jobId = uniqueName('bf').replace(/_/g, '-').slice(0, 20);
     // Fault injection around the real activities: the first build call fails as a damaged slice would,
@@ -127,7 +131,13 @@ describe('initial sync refuses a source it cannot follow', () => {
           args: [{ jobId, source: 'source', filter: { include: [db] } }],
         });
         const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000));
-        const result = await Promise.race([handle.result().then(() => 'completed' as const, (e: unknown) => e), timeout]);
+        const result = await Promise.race([
+          handle.result().then(
+            () => 'completed' as const,
+            (e: unknown) => e,
+          ),
+          timeout,
+        ]);
         endedAfterMs = Date.now() - started; // before the worker drains the held copy on shutdown
         if (result === 'hung') await handle.terminate('the sync hung after building failed');
         return result;
@@ -142,6 +152,7 @@ describe('initial sync refuses a source it cannot follow', () => {
       await source.close();
       const head = mongoClient('head');
       await head.db(headDbName(jobId, 1, db)).dropDatabase();
+      await forgetJob(head, jobId);
       await head.close();
     }
   });
