@@ -58,6 +58,9 @@ export async function benchInitialSync(opts: { scale: Scale }): Promise<SuiteRes
     }
     await dropDatabases(head, [`${db}_mdr`]);
 
+    // A real replica set writes a no-op every 10 s, so its oplog is never empty; the test source's oplog,
+    // replaced after the load, once held nothing by now (the sync then rightly refused to start).
+    await source.db('headwater_services').collection('marker').insertOne({ createdAt: new Date() });
     const hw = await headwaterSync(r, data, jobId);
     await assertSameDatabase(source, head, db, headDbName(jobId, 1, db), data.collections, 'headwater head');
     await dropJob(head, jobId, [db]);
