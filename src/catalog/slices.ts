@@ -70,6 +70,25 @@ export class SliceCatalog {
     return docs.map((d) => SliceRecord.parse(d));
   }
 
+  /**
+   * The chain of oplog slices that start in [afterTs, beforeTs): prevTs at or after `afterTs` and before
+   * `beforeTs`, in capture order. A slice whose prevTs is at or after `beforeTs` holds only later entries
+   * (on MongoDB, whose entries become visible in timestamp order), so it is never needed to reach it.
+   */
+  async oplogBetween(jobId: string, afterTs: Timestamp, beforeTs: Timestamp, limit = 0): Promise<SliceRecord[]> {
+    const docs = await this.coll
+      .find({ jobId, stream: 'oplog', prevTs: { $gte: afterTs, $lt: beforeTs } })
+      .sort({ prevTs: 1, createdAt: 1 })
+      .limit(Number.isFinite(limit) ? limit : 0)
+      .toArray();
+    return docs.map((d) => SliceRecord.parse(d));
+  }
+
+  /** Removes a slice's record (its object is deleted first by the caller); a missing record is fine. */
+  async delete(id: string): Promise<void> {
+    await this.coll.deleteOne({ _id: id });
+  }
+
   /** Every oplog slice of a job, in timestamp order (for the coverage check). */
   async oplog(jobId: string): Promise<SliceRecord[]> {
     const docs = await this.coll.find({ jobId, stream: 'oplog' }).sort({ prevTs: 1, createdAt: 1 }).toArray();

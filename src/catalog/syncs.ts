@@ -83,6 +83,12 @@ export class SyncCatalog {
     return doc?.applier !== undefined && doc.applier.through.equals(at) ? doc.applier.state : undefined;
   }
 
+  /** The T0 of each of a job's initial syncs that is not consistent yet (it may still apply slices from there). */
+  async unfinishedStarts(jobId: string): Promise<Timestamp[]> {
+    const docs = await this.syncs.find({ jobId, consistentAt: { $exists: false } }, { projection: { t0: 1 } }).toArray();
+    return docs.flatMap((d) => (d.t0 instanceof Timestamp ? [d.t0] : []));
+  }
+
   async markConsistent(jobId: string, n: number, ts: Timestamp): Promise<void> {
     await this.syncs.updateOne({ _id: syncKey(jobId, n) }, { $set: { consistentAt: ts } });
   }

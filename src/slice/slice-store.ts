@@ -1,0 +1,95 @@
+/**
+ * Where slices meet storage: seals a batch of raw documents as a slice, puts it in a slice store with its
+ * SHA-256 checked by the store, then records it in the catalog. Invariant: a catalog record is written
+ * only after its object is durable, so a recorded slice always exists (a crash in between leaves an
+ * unrecorded object that the retry overwrites under the same key); every read is checked against the
+ * checksum the record holds.
+ */
+import type { SliceCatalog, SliceRecord } from '../catalog/slices.js';
+import type { OplogSliceOut } from '../oplog/tail.js';
+import type { BlobStore } from '../store/blob-store.js';
+import { readSlice } from './read-slice.js';
+import type { SliceStream } from './slice-meta.js';
+import { SliceWriter, type SealedSlice } from './slice-writer.js';
+
+const MAX_SLICE_BYTES = 64 * 1024 * 1024;
+
+/** Which collection range a batch of copied documents belongs to. */
+export interface CollectionSliceRef {
+  jobId: string;
+  syncNumber: number;
+  sliceStore: string;
+  ns: string;
+  rangeIndex: number;
+}
+
+export class SliceStore {
+  /**
+   * @param storeOf resolves a store id (from the configuration) to its BlobStore
+   * @param catalog the slice records
+   */
+  constructor(
+    private readonly storeOf: (id: string) => BlobStore,
+    private readonly catalog: SliceCatalog,
+  ) {}
+
+  /** Stores one sealed batch of an initial sync's copy (sequence `seq` of its range), then records it. */
+  async writeCollectionSlice(p: CollectionSliceRef, docs: Uint8Array[], seq: number): Promise<void> {
+    const stream = { kind: 'collection' as const, jobId: p.jobId, syncNumber: p.syncNumber, ns: p.ns, rangeIndex: p.rangeIndex };
+    const sealed = seal(stream, docs, seq);
+    await this.storeOf(p.sliceStore).put(sealed.key, sealed.bytes, { sha256: sealed.meta.sha256 });
+    await this.catalog.record({
+      ...common(sealed, p.jobId, p.sliceStore),
+      stream: `sync-${p.syncNumber}`,
+      ns: p.ns,
+      rangeIndex: p.rangeIndex,
+    });
+  }
+
+  /** Stores one captured oplog slice, then records it with its timestamp range and chain link. */
+  async writeOplogSlice(p: { jobId: string; sliceStore: string }, s: OplogSliceOut): Promise<void> {
+    const sealed = seal({ kind: 'oplog', jobId: p.jobId, prevTs: s.prevTs }, s.entries, 0);
+    await this.storeOf(p.sliceStore).put(sealed.key, sealed.bytes, { sha256: sealed.meta.sha256 });
+    await this.catalog.record({
+      ...common(sealed, p.jobId, p.sliceStore),
+      stream: 'oplog',
+      firstTs: s.firstTs,
+      // The running maximum, which the next slice's prevTs repeats (see oplog/tail.ts on ordering).
+      lastTs: s.lastTs,
+      prevTs: s.prevTs,
+    });
+  }
+
+  /**
+   * The raw documents of a recorded slice, checked against the recorded checksum.
+   * @throws NotFound when the object is gone, ChecksumMismatch when it changed (the message names the slice)
+   */
+  async read(rec: SliceRecord): Promise<Uint8Array[]> {
+    const bytes = await this.storeOf(rec.store).get(rec._id);
+    return readSlice(bytes, undefined, { name: rec._id, sha256: rec.sha256 }).documents;
+  }
+}
+
+function seal(stream: SliceStream, docs: Uint8Array[], seq: number): SealedSlice {
+  const writer = new SliceWriter({ stream, firstSeq: seq, maxBytes: MAX_SLICE_BYTES });
+  for (const d of docs) {
+    if (writer.add(d) !== undefined) throw new Error('a slice batch exceeded the maximum slice size');
+  }
+  const sealed = writer.close();
+  if (sealed === undefined) throw new Error('refusing to write an empty slice');
+  return sealed;
+}
+
+function common(sealed: SealedSlice, jobId: string, store: string): Omit<SliceRecord, 'stream'> {
+  return {
+    _id: sealed.key,
+    jobId,
+    seq: sealed.meta.seq,
+    count: sealed.meta.count,
+    bytes: sealed.meta.bytes,
+    storedBytes: sealed.meta.storedBytes,
+    sha256: sealed.meta.sha256,
+    store,
+    createdAt: new Date(),
+  };
+}
