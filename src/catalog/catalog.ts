@@ -5,6 +5,7 @@
  */
 import type { Db, MongoClient } from 'mongodb';
 import { CatalogCollections } from './names.js';
+import { RestoreLeaseCatalog } from './restore-leases.js';
 import { SliceCatalog } from './slices.js';
 import { SnapshotCatalog } from './snapshots.js';
 import { SyncCatalog } from './syncs.js';
@@ -14,6 +15,7 @@ export class Catalog {
   readonly slices: SliceCatalog;
   readonly syncs: SyncCatalog;
   readonly snapshots: SnapshotCatalog;
+  readonly restoreLeases: RestoreLeaseCatalog;
   private indexed: Promise<void> | undefined;
 
   constructor(client: MongoClient, database: string) {
@@ -24,6 +26,7 @@ export class Catalog {
       this.db.collection(CatalogCollections.missing),
     );
     this.snapshots = new SnapshotCatalog(this.db.collection(CatalogCollections.snapshots));
+    this.restoreLeases = new RestoreLeaseCatalog(this.db.collection(CatalogCollections.restoreLeases));
   }
 
   /** Creates the catalog's indexes once per process (idempotent on the server). */

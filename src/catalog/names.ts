@@ -8,4 +8,6 @@ export const CatalogCollections = {
   events: 'events',
   /** Writers and sweepers of snapshot stores (src/groom/store-leases.ts). */
   storeLeases: 'store_leases',
+  /** Restores in progress, which groom must not pull storage from under (src/catalog/restore-leases.ts). */
+  restoreLeases: 'restore_leases',
 } as const;

@@ -37,6 +37,12 @@ export class UnknownOplogEntry extends make('UnknownOplogEntry') {}
 export class IncompleteTransaction extends make('IncompleteTransaction') {}
 export class IllegalTransition extends make('IllegalTransition') {}
 export class RestoreOutsideWindow extends make('RestoreOutsideWindow') {}
+/** A restore target collection is not empty and the restore may not drop it; nothing was written. */
+export class TargetNotEmpty extends make('TargetNotEmpty') {}
+/** A restored collection differs from its snapshot (count or content hash), or a replay applied too few entries. */
+export class RestoreVerifyFailed extends make('RestoreVerifyFailed') {}
+/** Oplog slices to replay leave a hole (a slice's prevTs is past the entries before it). */
+export class SliceChainBroken extends make('SliceChainBroken') {}
 /** A snapshot could not be completed consistently (its pause lapsed, or a chunk it relied on was swept); nothing was listed. */
 export class SnapshotAbandoned extends make('SnapshotAbandoned') {}
 export class ChecksumMismatch extends make('ChecksumMismatch') {}

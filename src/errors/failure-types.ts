@@ -14,6 +14,12 @@ export const FailureTypes = {
   IncompleteTransaction: { retryable: false },
   IllegalTransition: { retryable: false },
   RestoreOutsideWindow: { retryable: false },
+  /** A restore target collection holds documents and the restore was not asked to drop it. */
+  TargetNotEmpty: { retryable: false },
+  /** A restored collection's count or content hash differs from the snapshot's, or a replay fell short. */
+  RestoreVerifyFailed: { retryable: false },
+  /** The oplog slices to replay do not chain: an entry range between two slices is missing. */
+  SliceChainBroken: { retryable: false },
   SnapshotAbandoned: { retryable: false },
   ChecksumMismatch: { retryable: false },
   WrongKey: { retryable: false },
