@@ -104,8 +104,7 @@ export class MongoTarget implements ApplyTarget {
       await this.command('admin', { renameCollection: nsName(from), to: nsName(to) }, []);
     } catch (err) {
       // FerretDB 1.24 renames neither across databases nor collections with a dot in their name.
-      const refused =
-        err instanceof TargetRefused || (err instanceof MongoServerError && err.code === INVALID_NAMESPACE);
+      const refused = err instanceof TargetRefused || serverCode(err) === INVALID_NAMESPACE;
       if (!refused) throw err;
       await this.renameByCopy(from, to);
     }
@@ -126,13 +125,12 @@ export class MongoTarget implements ApplyTarget {
     } catch (err) {
       // FerretDB reports a unique build over duplicates as an internal SQLite error.
       if (
-        err instanceof MongoServerError &&
-        (err.code === 11000 || /UNIQUE constraint failed/.test(err.message))
-      ) {
-        throw new TargetRefused(err.message, Number(err.code));
-      }
-      if (err instanceof MongoServerError && err.code === INDEX_NOT_FOUND)
-        throw new TargetRefused(err.message, INDEX_NOT_FOUND);
+        serverCode(err) === 11000 ||
+        (err instanceof MongoServerError && /UNIQUE constraint failed/.test(err.message))
+      )
+        throw new TargetRefused((err as Error).message, serverCode(err));
+      if (serverCode(err) === INDEX_NOT_FOUND)
+        throw new TargetRefused((err as Error).message, INDEX_NOT_FOUND);
       throw err;
     }
     const built = await this.index(ns, asked.name);
@@ -182,8 +180,8 @@ export class MongoTarget implements ApplyTarget {
       await this.command('admin', { renameCollection: nsName(tmp), to: nsName(to) }, []);
     } catch (err) {
       await this.dropCollection(tmp);
-      if (err instanceof MongoServerError && err.code === INVALID_NAMESPACE)
-        throw new TargetRefused(err.message, INVALID_NAMESPACE);
+      if (serverCode(err) === INVALID_NAMESPACE)
+        throw new TargetRefused((err as Error).message, INVALID_NAMESPACE);
       throw err;
     }
     await this.dropCollection(from);
@@ -193,7 +191,8 @@ export class MongoTarget implements ApplyTarget {
     try {
       return (await this.coll(ns).listIndexes(rawReadOptions).toArray()).find((i) => i.name === name);
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === NAMESPACE_NOT_FOUND) return undefined;
+      // Read with raw options, the error's code is a BSON Int32: compare it as a number.
+      if (serverCode(err) === NAMESPACE_NOT_FOUND) return undefined;
       throw err;
     }
   }
@@ -203,9 +202,9 @@ export class MongoTarget implements ApplyTarget {
     try {
       await this.client.db(db).command(cmd);
     } catch (err) {
-      if (!(err instanceof MongoServerError)) throw err;
-      if (ok.includes(Number(err.code))) return;
-      if (REFUSALS.has(Number(err.code))) throw new TargetRefused(err.message, Number(err.code));
+      const code = serverCode(err);
+      if (ok.includes(code)) return;
+      if (REFUSALS.has(code)) throw new TargetRefused((err as Error).message, code);
       throw err;
     }
   }
@@ -238,6 +237,14 @@ function covers(asked: unknown, listed: unknown): boolean {
   if (isDocument(asked))
     return isDocument(listed) && Object.keys(asked).every((k) => covers(asked[k], listed[k]));
   return valueKey(asked) === valueKey(listed);
+}
+
+/**
+ * A server error's code as a number, NaN for any other error. Under raw read options (`promoteValues:
+ * false`) the driver leaves `code` as a BSON Int32, which never `===` a number: always compare through this.
+ */
+export function serverCode(err: unknown): number {
+  return err instanceof MongoServerError ? toNumber(err.code) : Number.NaN;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MongoServerError, type Document, type MongoClient } from 'mongodb';
+import type { Document, MongoClient } from 'mongodb';
 import { rawReadOptions } from '../../../src/lib/bson.js';
 import { OplogApplier } from '../../../src/oplog/apply/index.js';
-import { MongoTarget } from '../../../src/oplog/apply/mongo-target.js';
+import { MongoTarget, serverCode } from '../../../src/oplog/apply/mongo-target.js';
 import { TargetRefused } from '../../../src/oplog/apply/target.js';
 import type { IndexSpec } from '../../../src/oplog/apply/command-schemas.js';
 import { mongoClient, uniqueName, withService } from '../../harness/services.js';
@@ -62,7 +62,7 @@ function headWorld(client: MongoClient, prefix: string): World {
           Document & IndexSpec
         >;
       } catch (err) {
-        if (err instanceof MongoServerError && err.code === 26) return [];
+        if (serverCode(err) === 26) return [];
         throw err;
       }
     },
