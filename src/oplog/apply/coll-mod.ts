@@ -6,7 +6,7 @@
 import type { Document } from 'mongodb';
 import { commandDb, type CommandEntry } from '../entry.js';
 import type { CommandOf } from './command-schemas.js';
-import type { CommandContext, CommandOutcome } from './context.js';
+import { outcomeOf, routeCommand, type CommandContext, type CommandOutcome } from './context.js';
 import { TargetRefused } from './target.js';
 import { valueKey } from './values.js';
 
@@ -25,9 +25,9 @@ export async function applyCollMod(
   body: CommandOf<'collMod'>['body'],
   ctx: CommandContext,
 ): Promise<CommandOutcome> {
-  const ns = `${commandDb(entry)}.${body.collMod}`;
-  const target = ctx.map(ns);
-  if (target === null) return 'filtered';
+  const routed = routeCommand(ctx, `${commandDb(entry)}.${body.collMod}`, entry);
+  if (typeof routed === 'string') return outcomeOf(routed);
+  const { ns, target } = routed;
   if (body.index !== undefined) {
     try {
       await ctx.target.modifyIndex(target, body.index);

@@ -7,7 +7,7 @@ import type { Document } from 'mongodb';
 import { commandDb, type Command, type CommandEntry } from '../entry.js';
 import { applyCollMod } from './coll-mod.js';
 import type { CommandOf, IndexSpec } from './command-schemas.js';
-import type { CommandContext, CommandOutcome } from './context.js';
+import { outcomeOf, routeCommand, type CommandContext, type CommandOutcome } from './context.js';
 import { applyIndexBuild, buildIndex } from './index-build.js';
 import { applyRename } from './rename.js';
 import { TargetRefused } from './target.js';
@@ -33,9 +33,9 @@ export async function applyCommand(
     case 'dropDatabase':
       return dropDatabase(entry, db, ctx);
     case 'createIndexes':
-      return createIndexes(db, command.body, ctx);
+      return createIndexes(entry, command.body, ctx);
     case 'dropIndexes':
-      return dropIndexes(db, command.body, ctx);
+      return dropIndexes(entry, command.body, ctx);
     case 'collMod':
       return applyCollMod(entry, command.body, ctx);
     case 'startIndexBuild':
@@ -101,26 +101,29 @@ async function dropDatabase(entry: CommandEntry, db: string, ctx: CommandContext
 }
 
 async function createIndexes(
-  db: string,
+  entry: CommandEntry,
   body: CommandOf<'createIndexes'>['body'],
   ctx: CommandContext,
 ): Promise<CommandOutcome> {
-  const ns = `${db}.${body.createIndexes}`;
-  const target = ctx.map(ns);
-  if (target === null) return 'filtered';
+  const routed = routeCommand(ctx, `${commandDb(entry)}.${body.createIndexes}`, entry);
+  if (typeof routed === 'string') return outcomeOf(routed);
   const { createIndexes: _coll, ...inline } = body;
-  for (const spec of body.indexes ?? [inline as IndexSpec]) await buildIndex(ctx, ns, target, spec);
+  for (const spec of body.indexes ?? [inline as IndexSpec])
+    await buildIndex(ctx, routed.ns, routed.target, spec);
   return 'applied';
 }
 
 async function dropIndexes(
-  db: string,
+  entry: CommandEntry,
   body: CommandOf<'dropIndexes'>['body'],
   ctx: CommandContext,
 ): Promise<CommandOutcome> {
-  const target = ctx.map(`${db}.${body.dropIndexes}`);
-  if (target === null) return 'filtered';
+  const routed = routeCommand(ctx, `${commandDb(entry)}.${body.dropIndexes}`, entry);
+  if (typeof routed === 'string') return outcomeOf(routed);
   const index = body.index;
-  await ctx.target.dropIndexes(target, index === '*' ? '*' : typeof index === 'string' ? [index] : index);
+  await ctx.target.dropIndexes(
+    routed.target,
+    index === '*' ? '*' : typeof index === 'string' ? [index] : index,
+  );
   return 'applied';
 }

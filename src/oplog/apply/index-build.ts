@@ -1,13 +1,14 @@
 /**
  * Index builds. Since 4.4 a build is logged as `startIndexBuild` and, once done, `commitIndexBuild` (or
  * `abortIndexBuild`); the head builds the indexes at commit, the moment they exist on the source, and
- * ignores start and abort. `buildIndex` is shared with `createIndexes`: an index the target cannot build,
+ * ignores start and abort. Like every command on a collection, a build follows the collection's UUID
+ * (a later rename or drop). `buildIndex` is shared with `createIndexes`: an index the target cannot build,
  * or builds without some option, is reported in the result's indexFailures, and the applier goes on.
  */
 import type { CommandEntry } from '../entry.js';
 import { commandDb } from '../entry.js';
 import type { CommandOf, IndexSpec } from './command-schemas.js';
-import type { CommandContext, CommandOutcome } from './context.js';
+import { outcomeOf, routeCommand, type CommandContext, type CommandOutcome } from './context.js';
 import { TargetRefused, type TargetNs } from './target.js';
 
 type IndexBuildCommand =
@@ -25,11 +26,10 @@ export async function applyIndexBuild(
       : 'commitIndexBuild' in b
         ? b.commitIndexBuild
         : b.abortIndexBuild;
-  const ns = `${commandDb(entry)}.${coll}`;
-  const target = ctx.map(ns);
-  if (target === null) return 'filtered';
+  const routed = routeCommand(ctx, `${commandDb(entry)}.${coll}`, entry);
+  if (typeof routed === 'string') return outcomeOf(routed);
   if (command.name === 'commitIndexBuild')
-    for (const spec of command.body.indexes) await buildIndex(ctx, ns, target, spec);
+    for (const spec of command.body.indexes) await buildIndex(ctx, routed.ns, routed.target, spec);
   return 'applied';
 }
 
