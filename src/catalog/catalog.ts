@@ -6,6 +6,7 @@
 import type { Db, MongoClient } from 'mongodb';
 import { CatalogCollections } from './names.js';
 import { RestoreLeaseCatalog } from './restore-leases.js';
+import { RestoreCatalog } from './restores.js';
 import { SliceCatalog } from './slices.js';
 import { SnapshotCatalog } from './snapshots.js';
 import { SyncCatalog } from './syncs.js';
@@ -16,6 +17,7 @@ export class Catalog {
   readonly syncs: SyncCatalog;
   readonly snapshots: SnapshotCatalog;
   readonly restoreLeases: RestoreLeaseCatalog;
+  readonly restores: RestoreCatalog;
   private indexed: Promise<void> | undefined;
 
   constructor(client: MongoClient, database: string) {
@@ -27,6 +29,7 @@ export class Catalog {
     );
     this.snapshots = new SnapshotCatalog(this.db.collection(CatalogCollections.snapshots));
     this.restoreLeases = new RestoreLeaseCatalog(this.db.collection(CatalogCollections.restoreLeases));
+    this.restores = new RestoreCatalog(this.db.collection(CatalogCollections.restores));
   }
 
   /** Creates the catalog's indexes once per process (idempotent on the server). */

@@ -10,4 +10,6 @@ export const CatalogCollections = {
   storeLeases: 'store_leases',
   /** Restores in progress, which groom must not pull storage from under (src/catalog/restore-leases.ts). */
   restoreLeases: 'restore_leases',
+  /** Restores and how they ended (src/catalog/restores.ts). */
+  restores: 'restores',
 } as const;
