@@ -55,6 +55,8 @@ export const CommandSchemas = {
         keyPattern: BsonDocument.optional(),
         hidden: z.boolean().optional(),
         expireAfterSeconds: Numeric.optional(),
+        prepareUnique: z.boolean().optional(),
+        unique: z.boolean().optional(),
       })
       .refine(
         (i) => i.name !== undefined || i.keyPattern !== undefined,

@@ -5,6 +5,7 @@
  */
 import type { Document } from 'mongodb';
 import type { IndexSpec } from './command-schemas.js';
+import { changedIndex } from './memory-index.js';
 import {
   cleanIndexSpec,
   nsName,
@@ -93,11 +94,7 @@ export class MemoryTarget implements ApplyTarget {
       change.name !== undefined ? s.name === change.name : valueKey(s.key) === valueKey(change.keyPattern),
     );
     if (c === undefined || found === undefined) return;
-    const next: IndexSpec = { ...found };
-    if (change.hidden === true) next.hidden = true;
-    if (change.hidden === false) delete next.hidden;
-    if (change.expireAfterSeconds !== undefined) next.expireAfterSeconds = change.expireAfterSeconds;
-    c.indexes.set(found.name, next);
+    c.indexes.set(found.name, changedIndex(found, change, c.docs.values()));
   }
 
   async modifyCollection(ns: TargetNs, options: Document): Promise<void> {

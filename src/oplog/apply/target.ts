@@ -23,6 +23,10 @@ export interface IndexChange {
   keyPattern?: Document | undefined;
   hidden?: boolean | undefined;
   expireAfterSeconds?: unknown;
+  /** Refuse new duplicate keys from now on: the first step of a conversion to unique (6.0+). */
+  prepareUnique?: boolean | undefined;
+  /** true converts the index to unique (after prepareUnique); false converts it back (7.1+). */
+  unique?: boolean | undefined;
 }
 
 /**
