@@ -1,0 +1,139 @@
+/**
+ * The backup job: its definition (what to back up, how often, how long to keep it), its states in Ops
+ * Manager's words, and what the job workflow, its activities and the client exchange. Pure and
+ * sandbox-safe (zod only). A source is named by connection id; a key by its id; never a URI or a secret.
+ */
+import { z } from 'zod';
+import { JobId, NamespaceFilter, TsString } from './initial-sync.js';
+import { RetentionPolicy, SnapshotCompression } from './snapshot.js';
+
+/** Ops Manager's states of a backup job ("Initial Sync" is the transition state between Inactive and Active). */
+export const JOB_STATES = ['Inactive', 'Initial Sync', 'Active', 'Stopped'] as const;
+export const JobState = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof JobState>;
+
+export const JOB_COMMANDS = ['start', 'stop', 'restart', 'terminate', 'resync'] as const;
+export const JobCommand = z.enum(JOB_COMMANDS);
+export type JobCommand = z.infer<typeof JobCommand>;
+
+/** Ops Manager's alert, shown as the job's condition: not a state, the job waits for `resync`. */
+export const RESYNC_REQUIRED = 'backup requires a resync';
+
+/**
+ * Retention as Ops Manager and Atlas default it: a snapshot every 6 hours; hourly snapshots kept 2 days
+ * (48 hourly buckets), daily 7 days, weekly 4 weeks, monthly 12 months; a 24-hour point-in-time window.
+ */
+export const JOB_RETENTION_DEFAULTS = {
+  intervalHours: 6,
+  keep: { hourly: 48, daily: 7, weekly: 4, monthly: 12 },
+  pointInTimeHours: 24,
+} as const;
+
+export const JobDefinition = z.object({
+  jobId: JobId,
+  /** Connection id of the source replica set, resolved in the worker. */
+  source: z.string().min(1),
+  /** Connection id of the head (and the catalog beside it). */
+  head: z.string().min(1).default('head'),
+  filter: NamespaceFilter.prefault({}),
+  /** Snapshot interval, bucket counts and point-in-time window: the groom's own policy schema. */
+  retention: RetentionPolicy.prefault(JOB_RETENTION_DEFAULTS),
+  /** Snapshot store id; slices go to the slice store. */
+  store: z.string().min(1).default('default'),
+  sliceStore: z.string().min(1).default('default'),
+  compression: SnapshotCompression.default('zstd'),
+  /** Id of the key snapshots are sealed with (resolved in the worker from HEADWATER_KEY_<ID>); none: clear. */
+  encryptionKeyId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
+  /** `auto`: a rolled-over oplog starts a resync by itself (recorded as an event); `manual`: it waits. */
+  resyncPolicy: z.enum(['manual', 'auto']).default('manual'),
+  /** Warn when the source oplog would roll past the next entry to capture within this many seconds. */
+  headroomWarnSeconds: z.number().int().min(0).default(3600),
+});
+export type JobDefinitionInput = z.input<typeof JobDefinition>;
+export type JobDefinition = z.output<typeof JobDefinition>;
+
+/** The range a rolled-over oplog lost, from the capture's OplogRolledOver failure details. */
+export const ResyncRequired = z.object({
+  message: z.string(),
+  missingFrom: TsString.optional(),
+  oldestAvailable: TsString.nullable().optional(),
+});
+export type ResyncRequired = z.infer<typeof ResyncRequired>;
+
+export const JobFailure = z.object({ type: z.string(), message: z.string() });
+export type JobFailure = z.infer<typeof JobFailure>;
+
+/** What the pure state machine (src/workflows/job-machine.ts) holds. */
+export const JobMachineState = z.object({
+  state: JobState,
+  /** The number of the latest initial sync (0: never synced); each start, restart and resync adds one. */
+  syncNumber: z.number().int().min(0),
+  resyncRequired: ResyncRequired.optional(),
+  lastError: JobFailure.optional(),
+});
+export type JobMachineState = z.infer<typeof JobMachineState>;
+
+export const JobCounters = z.object({
+  commands: z.number().int(),
+  syncs: z.number().int(),
+  snapshots: z.number().int(),
+  autoResyncs: z.number().int(),
+  continuedAsNew: z.number().int(),
+});
+export type JobCounters = z.infer<typeof JobCounters>;
+
+export const LastSnapshot = z.object({ snapshotId: z.string(), ts: TsString });
+
+/** The job workflow's input, and the whole state it carries across continue-as-new. */
+export const BackupJobInput = z.object({
+  job: JobDefinition,
+  machine: JobMachineState.prefault({ state: 'Inactive', syncNumber: 0 }),
+  /** Set when the follow child runs (it outlives a continue-as-new: it is abandoned, then watched). */
+  following: z.boolean().default(false),
+  consistentAt: TsString.optional(),
+  lastSnapshot: LastSnapshot.optional(),
+  counters: JobCounters.prefault({ commands: 0, syncs: 0, snapshots: 0, autoResyncs: 0, continuedAsNew: 0 }),
+  /** Test-only: continue-as-new once history passes this many events (Temporal's suggestion otherwise). */
+  continueAsNewAfterEvents: z.number().int().min(1).optional(),
+  /** Follow tuning for tests (capture activity length); production uses the follow's defaults. */
+  captureSeconds: z.number().int().min(1).optional(),
+});
+export type BackupJobInput = z.input<typeof BackupJobInput>;
+export type BackupJobParams = z.output<typeof BackupJobInput>;
+
+/** The job workflow's own view (the client adds the sync's progress and the follow's lag to it). */
+export const JobView = z.object({
+  jobId: z.string(),
+  state: JobState,
+  condition: z.string().optional(),
+  phase: z.string(),
+  syncNumber: z.number().int(),
+  allowed: z.array(JobCommand),
+  resyncRequired: ResyncRequired.optional(),
+  lastError: JobFailure.optional(),
+  consistentAt: TsString.optional(),
+  lastSnapshot: LastSnapshot.optional(),
+  counters: JobCounters,
+  definition: JobDefinition,
+});
+export type JobView = z.infer<typeof JobView>;
+
+/** A command's request: who asked and why (recorded in the job's event log). */
+export const JobCommandRequest = z.object({ reason: z.string().max(500).optional() }).prefault({});
+export type JobCommandRequest = z.input<typeof JobCommandRequest>;
+
+/** Sent by the scheduled snapshot when it committed one. */
+export const SnapshotTaken = z.object({ snapshotId: z.string(), ts: TsString });
+export type SnapshotTaken = z.infer<typeof SnapshotTaken>;
+
+/** How the follow child ended, as the watch activity saw it. */
+export const FollowOutcome = z.object({
+  status: z.enum(['completed', 'failed', 'cancelled', 'terminated', 'timed out', 'missing']),
+  failureType: z.string().optional(),
+  message: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type FollowOutcome = z.infer<typeof FollowOutcome>;
