@@ -7,6 +7,7 @@
  */
 import type { Document, Timestamp } from 'mongodb';
 import { pino, type Logger } from 'pino';
+import { decodeOrdered } from '../../lib/bson.js';
 import { commandOf, parseOplogEntry, type CommandEntry, type CrudEntry, type OplogEntry } from '../entry.js';
 import { TransactionBuffer, type PendingTransaction, type ReleasedOp } from './apply-ops.js';
 import { CollectionUuids } from './collection-uuids.js';
@@ -48,12 +49,14 @@ export class Applier {
   }
 
   /**
-   * Applies decoded oplog entries (`decodeRaw`) in order.
+   * Applies oplog entries in order: raw BSON (best: every document keeps its field order byte for byte)
+   * or decoded (`decodeOrdered` keeps field order; `decodeRaw` moves integer-like names such as "2023"
+   * ahead of the others, and the head then holds them in that order).
    * @throws UnknownOplogEntry before writing anything when an entry's shape is unknown
    * @throws IncompleteTransaction when a transaction commits without its earlier entries
    */
-  async apply(entries: Document[]): Promise<ApplyResult> {
-    const parsed = entries.map((e) => parseOplogEntry(e));
+  async apply(entries: Array<Document | Uint8Array>): Promise<ApplyResult> {
+    const parsed = entries.map((e) => parseOplogEntry(e instanceof Uint8Array ? decodeOrdered(e) : e));
     const result = emptyResult();
     const ctx: CommandContext = {
       target: this.target,

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { MongoServerError, type AnyBulkWriteOperation, type Document, type MongoClient } from 'mongodb';
-import { rawReadOptions } from '../../lib/bson.js';
+import { decodeOrdered, rawReadOptions, toWire } from '../../lib/bson.js';
 import type { IndexSpec } from './command-schemas.js';
 import {
   cleanIndexSpec,
@@ -39,15 +39,15 @@ export class MongoTarget implements ApplyTarget {
     for (let i = 0; i < ids.length; i += ID_CHUNK) {
       const chunk = ids.slice(i, i + ID_CHUNK);
       // _ids are unique: with limit = batchSize the answer is one batch and no getMore follows.
-      out.push(
-        ...(await this.coll(ns)
-          .find({ _id: { $in: chunk } } as Document, {
-            ...rawReadOptions,
-            batchSize: chunk.length,
-            limit: chunk.length,
-          })
-          .toArray()),
-      );
+      // Read as bytes and decoded in order: a diff applied to a reordered document would store that order.
+      const found = await this.coll(ns)
+        .find({ _id: { $in: chunk } } as Document, {
+          raw: true,
+          batchSize: chunk.length,
+          limit: chunk.length,
+        })
+        .toArray();
+      out.push(...found.map((bytes) => decodeOrdered(bytes as unknown as Uint8Array)));
     }
     return out;
   }
@@ -58,7 +58,7 @@ export class MongoTarget implements ApplyTarget {
     for (const w of writes) {
       if (w.kind === 'replace')
         replaces.push({
-          replaceOne: { filter: { _id: w._id } as Document, replacement: w.doc, upsert: true },
+          replaceOne: { filter: { _id: w._id } as Document, replacement: toWire(w.doc), upsert: true },
         });
       else deletes.push({ deleteOne: { filter: { _id: w._id } as Document } });
     }
@@ -165,8 +165,8 @@ export class MongoTarget implements ApplyTarget {
     await this.dropCollection(tmp);
     await this.createCollection(tmp, {});
     let batch: Document[] = [];
-    for await (const doc of this.coll(from).find({}, { ...rawReadOptions, batchSize: 1000 })) {
-      batch.push(doc);
+    for await (const bytes of this.coll(from).find({}, { raw: true, batchSize: 1000 })) {
+      batch.push(toWire(decodeOrdered(bytes as unknown as Uint8Array)));
       if (batch.length < 1000) continue;
       await this.coll(tmp).insertMany(batch, { ordered: false });
       batch = [];

@@ -4,6 +4,7 @@
  * document, its _id first (taken from `o2` when the entry omits it), whatever the document held before.
  */
 import type { Document } from 'mongodb';
+import { fieldNames } from '../../lib/bson.js';
 import type { UpdateEntry } from '../entry.js';
 import { put } from './update-v2.js';
 
@@ -12,6 +13,6 @@ export function replacementDocument(entry: UpdateEntry, shape: 'replace' | 'ferr
   if (body._id !== undefined) return body;
   const out: Document = {};
   put(out, '_id', entry.o2._id);
-  for (const [name, value] of Object.entries(body)) put(out, name, value);
+  for (const name of fieldNames(body)) put(out, name, body[name]);
   return out;
 }

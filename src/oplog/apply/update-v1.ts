@@ -7,6 +7,7 @@
  * can meet it and a later entry rewrites the field. Never mutates its input.
  */
 import type { Document } from 'mongodb';
+import { fieldNames } from '../../lib/bson.js';
 import { put } from './update-v2.js';
 import { isDocument } from './values.js';
 
@@ -14,10 +15,11 @@ type Container = Document | unknown[];
 
 export function applyV1Update(pre: Document, update: Document): Document {
   let doc = pre;
-  for (const [path, value] of Object.entries((update.$set as Document | undefined) ?? {})) {
-    doc = (setPath(doc, path.split('.'), value) as Document | undefined) ?? doc;
+  const set = (update.$set as Document | undefined) ?? {};
+  for (const path of fieldNames(set)) {
+    doc = (setPath(doc, path.split('.'), set[path]) as Document | undefined) ?? doc;
   }
-  for (const path of Object.keys((update.$unset as Document | undefined) ?? {})) {
+  for (const path of fieldNames((update.$unset as Document | undefined) ?? {})) {
     doc = (unsetPath(doc, path.split('.')) as Document | undefined) ?? doc;
   }
   return doc;
@@ -61,7 +63,7 @@ function unsetPath(c: Container, path: string[]): Container | undefined {
   if (!Object.hasOwn(c, head)) return undefined;
   if (rest.length === 0) {
     const out: Document = {};
-    for (const [name, v] of Object.entries(c)) if (name !== head) put(out, name, v);
+    for (const name of fieldNames(c)) if (name !== head) put(out, name, c[name]);
     return out;
   }
   const child = unsetIn(c[head], rest);
@@ -74,7 +76,7 @@ function unsetIn(current: unknown, rest: string[]): unknown {
 
 function withField(doc: Document, name: string, value: unknown): Document {
   const out: Document = {};
-  for (const [n, v] of Object.entries(doc)) put(out, n, n === name ? value : v);
+  for (const n of fieldNames(doc)) put(out, n, n === name ? value : doc[n]);
   if (!Object.hasOwn(doc, name)) put(out, name, value);
   return out;
 }

@@ -6,6 +6,7 @@
  * becomes null, exactly as the server does, because a later entry rewrites it. Never mutates its input.
  */
 import type { Document } from 'mongodb';
+import { fieldNames, setField } from '../../lib/bson.js';
 import { isDocument, toNumber } from './values.js';
 
 /** Raised with a reason; the caller turns it into an UnknownOplogEntry quoting the entry. */
@@ -24,7 +25,8 @@ export function applyDiff(pre: Document, diff: Document, fail: DiffFail): Docume
   const d = readDocumentDiff(diff, fail);
   const out: Document = {};
   const updatedInPlace = new Set<string>();
-  for (const [name, value] of Object.entries(pre)) {
+  for (const name of fieldNames(pre)) {
+    const value = pre[name] as unknown;
     if (d.deletes.has(name) || d.inserts.has(name)) continue; // inserted fields move to the end
     if (d.updates.has(name)) {
       put(out, name, d.updates.get(name));
@@ -68,9 +70,10 @@ function readDocumentDiff(diff: Document, fail: DiffFail): DocumentDiff {
   for (const [section, value] of Object.entries(diff)) {
     if (section === 'b') fail("binary diff section 'b' (time-series bucket columns) is not supported");
     if (!isDocument(value)) fail(`diff section '${section}' is not a document`);
-    if (section === 'd') for (const name of Object.keys(value)) claim(d.deletes, name, undefined);
-    else if (section === 'u') for (const [name, v] of Object.entries(value)) claim(d.updates, name, v);
-    else if (section === 'i') for (const [name, v] of Object.entries(value)) claim(d.inserts, name, v);
+    // New fields land in the order the entry lists them: read names in their true order.
+    if (section === 'd') for (const name of fieldNames(value)) claim(d.deletes, name, undefined);
+    else if (section === 'u') for (const name of fieldNames(value)) claim(d.updates, name, value[name]);
+    else if (section === 'i') for (const name of fieldNames(value)) claim(d.inserts, name, value[name]);
     else if (section.startsWith('s')) claim(d.subDiffs, section.slice(1), value);
     else fail(`unknown diff section '${section}'`);
   }
@@ -134,7 +137,5 @@ function applyArrayChange(pre: unknown, present: boolean, change: ArrayChange, f
   return present ? applySubDiff(pre, change.diff, fail) : null;
 }
 
-/** Sets a field without ever touching the prototype (a BSON field may be named "__proto__"). */
-export function put(doc: Document, name: string, value: unknown): void {
-  Object.defineProperty(doc, name, { value, enumerable: true, writable: true, configurable: true });
-}
+/** Sets a field without ever touching the prototype (a BSON field may be named "__proto__"), keeping field order. */
+export const put: (doc: Document, name: string, value: unknown) => void = setField;
