@@ -4,11 +4,14 @@
  * server does not implement comes back as TargetRefused (reported by the applier, never silent); index
  * builds are checked against listIndexes because a server may accept an option and not keep it
  * (FerretDB 1.24 does so with `sparse`). A cross-database rename the server refuses is done by copying.
+ * Documents are read as bytes and written in their true field order; on FerretDB a replacement that only
+ * changes numeric types is written as delete + insert (retype.ts), since its replaceOne would skip it.
  */
 import { createHash } from 'node:crypto';
 import { MongoServerError, type AnyBulkWriteOperation, type Document, type MongoClient } from 'mongodb';
 import { decodeOrdered, rawReadOptions, toWire } from '../../lib/bson.js';
 import type { IndexSpec } from './command-schemas.js';
+import { changesOnlyNumericTypes } from './retype.js';
 import {
   cleanIndexSpec,
   nsName,
@@ -55,12 +58,15 @@ export class MongoTarget implements ApplyTarget {
   async writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<void> {
     const replaces: AnyBulkWriteOperation[] = [];
     const deletes: AnyBulkWriteOperation[] = [];
+    const retypes: Document[] = [];
+    const ferretdb = (await this.writeBatchLimit()) !== Infinity;
     for (const w of writes) {
-      if (w.kind === 'replace')
+      if (w.kind === 'delete') deletes.push({ deleteOne: { filter: { _id: w._id } as Document } });
+      else if (ferretdb && changesOnlyNumericTypes(w.previous, w.doc)) retypes.push(toWire(w.doc));
+      else
         replaces.push({
           replaceOne: { filter: { _id: w._id } as Document, replacement: toWire(w.doc), upsert: true },
         });
-      else deletes.push({ deleteOne: { filter: { _id: w._id } as Document } });
     }
     const limit = await this.writeBatchLimit();
     const batches = limit === Infinity ? [[...replaces, ...deletes]] : [...chunks(replaces, limit), deletes];
@@ -69,6 +75,16 @@ export class MongoTarget implements ApplyTarget {
       if (ops.length > 0)
         await this.coll(ns).bulkWrite(ops, { ordered: false, bypassDocumentValidation: true });
     }
+    if (retypes.length > 0) await this.rewrite(ns, retypes);
+  }
+
+  /** Writes documents the stand-in would not replace (see retype.ts): delete, then insert, in that order. */
+  private async rewrite(ns: TargetNs, docs: Document[]): Promise<void> {
+    const ops: AnyBulkWriteOperation[] = [
+      ...docs.map((d) => ({ deleteOne: { filter: { _id: idOf(d) } as Document } })),
+      ...docs.map((d) => ({ insertOne: { document: d } })),
+    ];
+    await this.coll(ns).bulkWrite(ops, { ordered: true, bypassDocumentValidation: true });
   }
 
   /**
@@ -245,6 +261,11 @@ function covers(asked: unknown, listed: unknown): boolean {
  */
 export function serverCode(err: unknown): number {
   return err instanceof MongoServerError ? toNumber(err.code) : Number.NaN;
+}
+
+/** The _id of a document as `toWire` gives it (a Map when its field order needs one). */
+function idOf(doc: Document): unknown {
+  return doc instanceof Map ? (doc as Map<string, unknown>).get('_id') : doc._id;
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

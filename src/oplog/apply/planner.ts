@@ -73,7 +73,11 @@ export function idsToLoad(ops: CrudOp[]): unknown[] {
  */
 export function planNamespace(ops: CrudOp[], current: Document[]): NamespacePlan {
   const state = new Map<string, { _id: unknown; doc: Document | null; changed: boolean }>();
-  for (const doc of current) state.set(valueKey(doc._id), { _id: doc._id, doc, changed: false });
+  const read = new Map<string, Document>();
+  for (const doc of current) {
+    state.set(valueKey(doc._id), { _id: doc._id, doc, changed: false });
+    read.set(valueKey(doc._id), doc);
+  }
   const missing = new Map<string, Missing>();
   for (const { entry, ns } of ops) {
     const _id = idOf(entry);
@@ -89,10 +93,12 @@ export function planNamespace(ops: CrudOp[], current: Document[]): NamespacePlan
     }
   }
   const writes: DocumentWrite[] = [];
-  for (const s of state.values()) {
+  for (const [key, s] of state) {
     if (!s.changed) continue;
     writes.push(
-      s.doc === null ? { kind: 'delete', _id: s._id } : { kind: 'replace', _id: s._id, doc: s.doc },
+      s.doc === null
+        ? { kind: 'delete', _id: s._id }
+        : { kind: 'replace', _id: s._id, doc: s.doc, previous: read.get(key) },
     );
   }
   return { writes, missing: [...missing.values()] };

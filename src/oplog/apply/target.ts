@@ -15,7 +15,14 @@ export interface TargetNs {
 
 /** The final state of one document after a run of operations. */
 export type DocumentWrite =
-  { kind: 'replace'; _id: unknown; doc: Document } | { kind: 'delete'; _id: unknown };
+  | {
+      kind: 'replace';
+      _id: unknown;
+      doc: Document;
+      /** The version the target held, when the applier read it: lets a target spot a change it would miss. */
+      previous?: Document | undefined;
+    }
+  | { kind: 'delete'; _id: unknown };
 
 /** The index change a `collMod` asks for (by name or key pattern). */
 export interface IndexChange {
