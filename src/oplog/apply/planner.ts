@@ -95,11 +95,9 @@ export function planNamespace(ops: CrudOp[], current: Document[]): NamespacePlan
   const writes: DocumentWrite[] = [];
   for (const [key, s] of state) {
     if (!s.changed) continue;
-    writes.push(
-      s.doc === null
-        ? { kind: 'delete', _id: s._id }
-        : { kind: 'replace', _id: s._id, doc: s.doc, previous: read.get(key) },
-    );
+    const previous = read.get(key);
+    if (s.doc === null) writes.push({ kind: 'delete', _id: s._id });
+    else writes.push({ kind: 'replace', _id: s._id, doc: s.doc, ...(previous && { previous }) });
   }
   return { writes, missing: [...missing.values()] };
 }

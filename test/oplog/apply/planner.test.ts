@@ -50,6 +50,13 @@ describe('batch planner', () => {
     assert.deepEqual(plan.missing, [{ ns: 'a.c', _id: 7 }]);
   });
 
+  it('hands the target the version it read beside the new one (a target may miss a type-only change)', () => {
+    const plan = planNamespace([upd(5, { u: { a: 1 } })], [{ _id: 5, a: 0 }]);
+    assert.deepEqual(plan.writes, [
+      { kind: 'replace', _id: 5, doc: { _id: 5, a: 1 }, previous: { _id: 5, a: 0 } },
+    ]);
+  });
+
   it('does not rewrite documents it only read', () => {
     const plan = planNamespace([upd(404, { u: { a: 1 } })], [{ _id: 5, a: 0 }]);
     assert.deepEqual(plan.writes, []);
