@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BSON, MongoBulkWriteError } from 'mongodb';
+import { BlobKey, Keyring } from '../../src/codec/keys.js';
+import { ChecksumMismatch, NotFound, RestoreOutsideWindow, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
+import { tsToString } from '../../src/lib/bson.js';
+import { ContentHash } from '../../src/lib/content-hash.js';
+import { exportDump } from '../../src/restore/export-dump.js';
+import { openSnapshot } from '../../src/restore/open-snapshot.js';
+import { planRestore, type RestorePlan } from '../../src/restore/plan-restore.js';
+import { prepareTarget } from '../../src/restore/prepare-target.js';
+import { restoreCollection, type RestoreCursor } from '../../src/restore/restore-collection.js';
+import { verifyCollection } from '../../src/restore/verify-collection.js';
+import { DocumentSplitter, readChunkRef } from '../../src/snapshot/decode-snapshot.js';
+import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import { chunkKey, manifestKey } from '../../src/store/layout.js';
+import { corruptFsObject } from '../store/corrupt.js';
+import { makeStore } from '../snapshot/fixtures.js';
+import { formatExact, isoSecond } from '../../src/restore/restore-time.js';
+import { describeWindow, restoreWindow } from '../../src/restore/restore-window.js';
+import { runRestore, type RunRestoreOptions } from '../../src/restore/run-restore.js';
+import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
+import { uniqueName } from '../harness/services.js';
+import { makeWorkload, sourceState, SRC_DB, type State, type Workload } from './workload.js';
+
+/** A target database of its own on the head server; the snapshot's `wl` is renamed to it. */
+const targetDb = () => uniqueName('rst');
+
+function assertState(got: State, want: State, what: string) {
+  assert.deepEqual([...got.keys()], [...want.keys()], `${what}: the collections`);
+  for (const [c, d] of want) assert.deepEqual(got.get(c), d, `${what}: '${c}' count and content hash`);
+}
+
+describe('restore', () => {
+  let w: Workload;
+  let fsPlan: RestorePlan;
+  const dbs: string[] = [];
+  const restore = (o: Partial<RunRestoreOptions> & { plan: RestorePlan }, db = targetDb()) => {
+    dbs.push(db);
+    return { db, run: runRestore({ catalog: w.catalog, storeOf: w.storeOf, target: w.head, selection: { rename: [`${SRC_DB}=${db}`] }, ...o }) };
+  };
+  const planIn = (store: 'fs' | 's3' | 'mongo'): RestorePlan => ({ ...fsPlan, store, manifestKey: manifestKey(w.jobId, w.snapshotTs) });
+
+  before(async () => {
+    w = await makeWorkload();
+    fsPlan = await planRestore(w.catalog, { snapshot: snapshotId(w.jobId, w.snapshotTs) });
+  });
+  after(async () => {
+    for (const db of dbs) await w.head.db(db).dropDatabase();
+    await w.cleanup();
+  });
+
+  for (const store of ['fs', 's3', 'mongo'] as const) {
+    it(`restores the whole snapshot from ${store}${store === 's3' ? ' (encrypted)' : ''}, verified, with its indexes`, async () => {
+      const keyring = store === 's3' ? new Keyring([w.key]) : undefined;
+      const { db, run } = restore({ plan: planIn(store), keyring });
+      const res = await run;
+      assertState(await sourceState(w.head, db), w.atSnapshot, store);
+      assert.deepEqual(res.collections.map((c) => c.ns), [`${SRC_DB}.orders`, `${SRC_DB}.users`]);
+      const names = (await w.head.db(db).collection('orders').listIndexes().toArray()).map((i) => i.name).sort();
+      assert.deepEqual(names, ['_id_', 'code_1']);
+      assert.equal(res.replay, undefined, 'a snapshot restore replays nothing');
+    });
+  }
+
+  it('restores to each recorded moment, by iso second, exactly the source at that moment', async () => {
+    for (const m of w.moments) {
+      const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(m.ts.high) });
+      assert.equal(plan.snapshotTs, tsToString(w.snapshotTs));
+      const { db, run } = restore({ plan });
+      const res = await run;
+      assertState(await sourceState(w.head, db), m.state, m.name);
+      assert.ok(res.replay!.entries > 0, `${m.name}: entries were replayed`);
+    }
+  });
+
+  it('restores to one exact entry, and names it as the last operation applied', async () => {
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: formatExact(w.exact.ts) });
+    assert.equal(plan.exact, true);
+    const { db, run } = restore({ plan });
+    const res = await run;
+    assertState(await sourceState(w.head, db), w.exact.state, 'exact entry');
+    assert.deepEqual(res.replay!.last, { ts: tsToString(w.exact.ts), ns: `${SRC_DB}.users` });
+  });
+
+  it('refuses a time outside the window, giving the window', async () => {
+    const window = await restoreWindow(w.catalog, w.jobId);
+    assert.equal(window.ranges.length, 1);
+    assert.ok(window.ranges[0]!.from.equals(w.snapshotTs));
+    for (const t of [isoSecond(w.snapshotTs.high - 1), isoSecond(window.ranges[0]!.to.high + 5)]) {
+      await assert.rejects(planRestore(w.catalog, { jobId: w.jobId, toTime: t }), (err) =>
+        err instanceof RestoreOutsideWindow && err.message.includes(describeWindow(window)) && err.message.includes(t));
+    }
+  });
+
+  it('refuses an unknown snapshot and an unknown job', async () => {
+    await assert.rejects(planRestore(w.catalog, { snapshot: `${w.jobId}/1.1` }), (e) => e instanceof NotFound && e.message.includes(`${w.jobId}/1.1`));
+    await assert.rejects(planRestore(w.catalog, { jobId: 'no-such-job', toTime: '2024-01-01T00:00:00Z' }), (e) => e instanceof NotFound && e.message.includes('no-such-job'));
+  });
+
+  it('refuses a non-empty target without drop, writing nothing; replaces it with drop', async () => {
+    const db = targetDb();
+    await w.head.db(db).collection('users').insertOne({ _id: 'mine' } as never);
+    const before = await sourceState(w.head, db);
+    await assert.rejects(restore({ plan: fsPlan }, db).run, (e) => e instanceof TargetNotEmpty && e.message.includes(`'${db}.users'`));
+    assertState(await sourceState(w.head, db), before, 'refused target');
+    await restore({ plan: fsPlan, drop: true }, db).run;
+    assertState(await sourceState(w.head, db), w.atSnapshot, 'dropped and restored');
+  });
+
+  it('refuses an encrypted snapshot without its key, or with another key under its id, writing nothing', async () => {
+    for (const keyring of [undefined, new Keyring(), new Keyring([new BlobKey(Buffer.alloc(32, 1), w.key.id)])]) {
+      const { db, run } = restore({ plan: planIn('s3'), keyring });
+      await assert.rejects(run, (e) => e instanceof WrongKey && e.message.includes(w.key.id));
+      assert.equal((await sourceState(w.head, db)).size, 0, 'nothing was created');
+    }
+  });
+
+  it('selects and renames namespaces', async () => {
+    const db = targetDb();
+    dbs.push(db);
+    const res = await runRestore({ catalog: w.catalog, storeOf: w.storeOf, target: w.head, plan: fsPlan, selection: { include: [`${SRC_DB}.users`], rename: [`${SRC_DB}.users=${db}.people`] } });
+    assert.deepEqual(res.collections.map((c) => c.target), [`${db}.people`]);
+    assertState(await sourceState(w.head, db), new Map([['people', w.atSnapshot.get('users')!]]), 'renamed');
+  });
+
+  it('resumes a collection from a cursor exactly, also when the killed attempt went past it', async () => {
+    const snap = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan: fsPlan });
+    const { collection } = snap.collections.find((c) => c.collection.ns === `${SRC_DB}.users`)!;
+    const target = { db: targetDb(), coll: 'users' };
+    dbs.push(target.db);
+    await prepareTarget(w.head, [{ ns: collection.ns, target, options: {} }], { drop: false });
+    const base = { target: w.head, targetNs: target, store: snap.store, manifest: snap.manifest, collection, batchDocs: 40, readAhead: 2 };
+    const cursors: RestoreCursor[] = [];
+    const stop = new AbortController();
+    await assert.rejects(
+      restoreCollection({ ...base, signal: stop.signal, onProgress: (p) => void (cursors.push(p.cursor), cursors.length === 3 && stop.abort()) }),
+      (e) => (e as Error).name === 'AbortError',
+    );
+    assert.equal(await w.head.db(target.db).collection('users').countDocuments(), 120, 'stopped after three batches');
+    // The last cursor the caller stored is older than what was inserted (heartbeats are throttled).
+    const res = await restoreCollection({ ...base, resume: cursors[0] });
+    assert.equal(res.duplicates, 80, 'the two batches inserted past the cursor were recognised, not doubled');
+    assert.equal(res.cursor.docs, 300);
+    await verifyCollection(w.head, target, collection);
+    // Outside a resume, a document already there is an error, not silently skipped.
+    await w.head.db(target.db).collection('users').deleteMany({});
+    await w.head.db(target.db).collection('users').insertOne(BSON.deserialize(new DocumentSplitter('x').push((await snapshotChunk(snap, collection.chunks[0]!.id)))[0]!));
+    await assert.rejects(restoreCollection(base), (e) => e instanceof MongoBulkWriteError);
+  });
+
+  it('refuses a snapshot with a missing chunk before writing, and removes what it wrote when a chunk is damaged', async () => {
+    const damaged = await makeStore('fs', w.head);
+    try {
+      for await (const e of w.stores.fs.store.list('')) await damaged.store.put(e.key, await w.stores.fs.store.get(e.key));
+      const storeOf = (id: string) => (id === 'damaged' ? damaged.store : w.storeOf(id));
+      const manifest = (await openSnapshot({ catalog: w.catalog, storeOf, plan: fsPlan })).manifest;
+      const users = manifest.collections.find((c) => c.ns === `${SRC_DB}.users`)!;
+      const gone = users.chunks[0]!.id;
+      const bytes = await damaged.store.get(chunkKey(gone));
+      await damaged.store.delete(chunkKey(gone));
+      const first = targetDb();
+      dbs.push(first);
+      await assert.rejects(runRestore({ catalog: w.catalog, storeOf, target: w.head, plan: { ...fsPlan, store: 'damaged' }, selection: { rename: [`${SRC_DB}=${first}`] } }), (e) => e instanceof NotFound && e.message.includes(gone) && e.message.includes(`${SRC_DB}.users`));
+      assert.equal((await sourceState(w.head, first)).size, 0, 'nothing written for a missing chunk');
+      await damaged.store.put(chunkKey(gone), bytes);
+      const bad = users.chunks.at(-1)!.id;
+      await corruptFsObject(damaged.store as FsBlobStore, chunkKey(bad));
+      const second = targetDb();
+      dbs.push(second);
+      await assert.rejects(runRestore({ catalog: w.catalog, storeOf, target: w.head, plan: { ...fsPlan, store: 'damaged' }, selection: { rename: [`${SRC_DB}=${second}`] } }), (e) => e instanceof ChecksumMismatch && e.message.includes(bad));
+      assert.equal((await sourceState(w.head, second)).size, 0, 'the collections restored before the damaged chunk were removed');
+    } finally {
+      await damaged.cleanup();
+    }
+  });
+
+  it('exports the snapshot in mongodump layout, each file equal to the snapshot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hw-dump-'));
+    try {
+      const snap = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan: planIn('s3'), keyring: new Keyring([w.key]) });
+      await exportDump({ store: snap.store, manifest: snap.manifest, dir, keyring: new Keyring([w.key]) });
+      assert.deepEqual(await readdir(dir), [SRC_DB]);
+      assert.deepEqual((await readdir(join(dir, SRC_DB))).sort(), ['orders.bson', 'orders.metadata.json', 'users.bson', 'users.metadata.json']);
+      for (const coll of ['orders', 'users']) {
+        const docs = new DocumentSplitter(coll).push(await readFile(join(dir, SRC_DB, `${coll}.bson`)));
+        const hash = new ContentHash();
+        for (const d of docs) hash.add(d);
+        assert.deepEqual({ count: hash.count, hash: hash.digest(), duplicates: 0 }, w.atSnapshot.get(coll), `${coll}.bson`);
+        const meta = BSON.EJSON.parse(await readFile(join(dir, SRC_DB, `${coll}.metadata.json`), 'utf8'), { relaxed: false }) as { collectionName: string; type: string; indexes: Array<{ name: string; key: unknown; unique?: boolean }> };
+        assert.equal(meta.collectionName, coll);
+        assert.equal(meta.type, 'collection');
+        assert.ok(meta.indexes.some((i) => i.name === '_id_'));
+        if (coll === 'orders') assert.ok(meta.indexes.some((i) => i.name === 'code_1' && i.unique === true), 'the unique index and its option');
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function snapshotChunk(snap: Awaited<ReturnType<typeof openSnapshot>>, id: string): Promise<Buffer> {
+  const ref = snap.manifest.collections.flatMap((c) => c.chunks).find((c) => c.id === id)!;
+  return readChunkRef(snap.store, snap.manifest, ref);
+}
