@@ -1,12 +1,14 @@
 /**
  * Applies a `$v: 2` update (a document diff, MongoDB 5.0+) to a document, with the semantics of the
  * server's own diff applier: `d` deletes, `u` replaces in place (or appends), `i` (re)appends at the end,
- * `s<field>` recurses into a sub-document or an array (`a: true`, `l` new length, `u<n>`/`s<n>` per index).
+ * `s<field>` recurses into a sub-document or an array (`a: true`, `l` new length, `u<n>`/`s<n>` per index),
+ * `b` patches a binary at an offset (time-series bucket columns, MongoDB 8.0: binary-diff.ts).
  * Re-applying a diff is harmless: where the document no longer has the shape the diff expects, the value
  * becomes null, exactly as the server does, because a later entry rewrites it. Never mutates its input.
  */
 import type { Document } from 'mongodb';
 import { fieldNames, setField } from '../../lib/bson.js';
+import { patchBinary, readBinaryPatch, type BinaryPatch } from './binary-diff.js';
 import { isDocument, toNumber } from './values.js';
 
 /** Raised with a reason; the caller turns it into an UnknownOplogEntry quoting the entry. */
@@ -17,6 +19,7 @@ interface DocumentDiff {
   updates: Map<string, unknown>;
   inserts: Map<string, unknown>;
   subDiffs: Map<string, Document>;
+  binaries: Map<string, BinaryPatch>;
 }
 
 type ArrayChange = { kind: 'u'; value: unknown } | { kind: 's'; diff: Document };
@@ -31,6 +34,11 @@ export function applyDiff(pre: Document, diff: Document, fail: DiffFail): Docume
     if (d.updates.has(name)) {
       put(out, name, d.updates.get(name));
       updatedInPlace.add(name);
+      continue;
+    }
+    const patch = d.binaries.get(name);
+    if (patch !== undefined) {
+      put(out, name, patchBinary(value, patch));
       continue;
     }
     const sub = d.subDiffs.get(name);
@@ -48,18 +56,17 @@ export function checkDiff(diff: Document, fail: DiffFail): void {
       if (change.kind === 's') checkDiff(change.diff, fail);
     return;
   }
-  const { b, ...rest } = diff;
-  if (
-    b !== undefined &&
-    !(isDocument(b) && Object.values(b).every((c) => isDocument(c) && c.o !== undefined && c.d !== undefined))
-  ) {
-    fail("diff section 'b' is not a set of binary patches");
-  }
-  for (const sub of readDocumentDiff(rest, fail).subDiffs.values()) checkDiff(sub, fail);
+  for (const sub of readDocumentDiff(diff, fail).subDiffs.values()) checkDiff(sub, fail);
 }
 
 function readDocumentDiff(diff: Document, fail: DiffFail): DocumentDiff {
-  const d: DocumentDiff = { deletes: new Set(), updates: new Map(), inserts: new Map(), subDiffs: new Map() };
+  const d: DocumentDiff = {
+    deletes: new Set(),
+    updates: new Map(),
+    inserts: new Map(),
+    subDiffs: new Map(),
+    binaries: new Map(),
+  };
   const seen = new Set<string>();
   const claim = <V>(into: Map<string, V> | Set<string>, name: string, value: V) => {
     if (seen.has(name)) fail(`duplicate field '${name}' in update diff`);
@@ -68,12 +75,13 @@ function readDocumentDiff(diff: Document, fail: DiffFail): DocumentDiff {
     else into.set(name, value);
   };
   for (const [section, value] of Object.entries(diff)) {
-    if (section === 'b') fail("binary diff section 'b' (time-series bucket columns) is not supported");
     if (!isDocument(value)) fail(`diff section '${section}' is not a document`);
     // New fields land in the order the entry lists them: read names in their true order.
     if (section === 'd') for (const name of fieldNames(value)) claim(d.deletes, name, undefined);
     else if (section === 'u') for (const name of fieldNames(value)) claim(d.updates, name, value[name]);
     else if (section === 'i') for (const name of fieldNames(value)) claim(d.inserts, name, value[name]);
+    else if (section === 'b')
+      for (const name of fieldNames(value)) claim(d.binaries, name, readBinaryPatch(name, value[name], fail));
     else if (section.startsWith('s')) claim(d.subDiffs, section.slice(1), value);
     else fail(`unknown diff section '${section}'`);
   }

@@ -80,11 +80,48 @@ describe('applyToDocument', () => {
     );
   });
 
-  it('refuses a binary diff section, which only time-series buckets carry', () => {
-    const entry = update({ $v: 2, diff: { b: { col: { o: 0, d: new BSON.Binary(Buffer.from([1])) } } } });
-    assert.throws(
-      () => applyToDocument(pre(), entry),
-      (e: unknown) => e instanceof UnknownOplogEntry && /binary diff section 'b'/.test(e.message),
-    );
+  describe("binary diff section 'b' (time-series bucket columns, MongoDB 8.0)", () => {
+    const column = (bytes: number[]) => new BSON.Binary(Buffer.from(bytes), 7);
+    const bucket = () => ({
+      _id: 1,
+      control: { count: 2 },
+      data: { temp: column([1, 0, 0xaa, 0xbb, 0]), z: 1 },
+    });
+    const patch = (o: number, d: number[]) =>
+      update({ $v: 2, diff: { sdata: { b: { temp: { o, d: new BSON.Binary(Buffer.from(d), 0) } } } } });
+
+    it('keeps the column up to the offset, writes the data after it, keeps subtype 7 and the field in place', () => {
+      const out = applyToDocument(bucket(), patch(4, [0x80, 0xcc, 0]));
+      const temp = (out.data as Document).temp as BSON.Binary;
+      assert.equal(temp.sub_type, 7);
+      assert.deepEqual([...temp.read(0, temp.length())], [1, 0, 0xaa, 0xbb, 0x80, 0xcc, 0]);
+      assert.deepEqual(Object.keys(out.data as Document), ['temp', 'z']);
+    });
+
+    it('rewrites everything after the offset, even when the data is shorter than what it replaces', () => {
+      const out = applyToDocument(bucket(), patch(2, [9]));
+      const temp = (out.data as Document).temp as BSON.Binary;
+      assert.deepEqual([...temp.read(0, temp.length())], [1, 0, 9]);
+    });
+
+    it('nulls a column that is no longer a binary long enough for the patch (a replay; a later entry rewrites it)', () => {
+      assert.equal((applyToDocument(bucket(), patch(6, [0])).data as Document).temp as unknown, null);
+      const replaced = { ...bucket(), data: { temp: 'not a column' } };
+      assert.equal((applyToDocument(replaced, patch(0, [0])).data as Document).temp as unknown, null);
+    });
+
+    it('refuses a malformed patch, naming the column and quoting the entry (its namespace included)', () => {
+      const entry = update({
+        $v: 2,
+        diff: { sdata: { b: { temp: { o: -1, d: new BSON.Binary(Buffer.from([1])) } } } },
+      });
+      assert.throws(
+        () => applyToDocument(bucket(), entry),
+        (e: unknown) =>
+          e instanceof UnknownOplogEntry &&
+          /binary diff of 'temp' has no valid offset/.test(e.message) &&
+          e.message.includes('"ns":"shop.orders"'),
+      );
+    });
   });
 });
