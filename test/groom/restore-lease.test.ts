@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Timestamp, type MongoClient } from 'mongodb';
+import { RetentionPolicy } from '../../src/contracts/snapshot.js';
+import { expireSnapshots } from '../../src/groom/expire.js';
+import { mongoClient } from '../harness/services.js';
+import { makeStore, newJobId, testCatalog, type TestStore } from '../snapshot/fixtures.js';
+
+const DAY = 86_400;
+const BASE = Date.UTC(2024, 0, 1) / 1000;
+const at = (days: number) => new Timestamp({ t: BASE + days * DAY, i: 1 });
+
+describe('groom beside a restore in progress', () => {
+  let head: MongoClient;
+  let cat: ReturnType<typeof testCatalog>;
+  let fs: TestStore;
+  const jobId = newJobId('rl');
+  const snap = (day: number) => `${jobId}/${day}`;
+
+  before(async () => {
+    head = mongoClient('head');
+    cat = testCatalog(head);
+    fs = await makeStore('fs', head);
+    for (const day of [0, 10]) {
+      await fs.store.put(`manifests/${snap(day)}.json`, Buffer.from('{}'));
+      await cat.catalog.snapshots.record({ _id: snap(day), jobId, syncNumber: 1, ts: at(day), store: 'fs', manifestKey: `manifests/${snap(day)}.json`, compression: 'zstd', encryption: 'none', createdAt: new Date(), collections: 1, documents: 1, bytes: 1, chunks: 1, newChunks: 1, newStoredBytes: 1 });
+    }
+    // Four slices chained from before the first snapshot to after the second.
+    for (const [n, [prev, last]] of [[-1, 0], [0, 5], [5, 10], [10, 11]].entries()) {
+      const key = `slices/${jobId}/oplog/${n}`;
+      await fs.store.put(key, Buffer.from('x'));
+      await cat.catalog.slices.record({ _id: key, jobId, stream: 'oplog', seq: 0, count: 1, bytes: 1, storedBytes: 1, sha256: '0'.repeat(64), store: 'fs', prevTs: at(prev!), firstTs: at(prev!), lastTs: at(last!), createdAt: new Date() });
+    }
+  });
+  after(async () => {
+    await cat.drop();
+    await fs.cleanup();
+    await head.close();
+  });
+
+  const expire = () => expireSnapshots({ catalog: cat.catalog, jobId, policy: RetentionPolicy.parse({ keep: { hourly: 0, daily: 0, weekly: 0, monthly: 0 }, pointInTimeHours: 0 }), now: (BASE + 20 * DAY) * 1000, storeOf: () => fs.store });
+  const slicesLeft = async () => (await cat.catalog.slices.oplog(jobId)).map((s) => s._id.split('/').at(-1));
+
+  it('keeps the snapshot and the slices a live restore lease names, and frees them once it ends', async () => {
+    await cat.catalog.restoreLeases.acquire({ _id: 'restore-1', jobId, snapshotId: snap(0), fromTs: at(0) }, 60_000);
+    const held = await expire();
+    assert.deepEqual(held.deleted, [], 'the leased snapshot is kept');
+    assert.deepEqual(await slicesLeft(), ['0', '1', '2', '3'], 'no slice the restore reads is deleted');
+    assert.ok(await fs.store.has(`manifests/${snap(0)}.json`));
+
+    await cat.catalog.restoreLeases.release('restore-1');
+    const freed = await expire();
+    assert.deepEqual(freed.deleted, [snap(0)]);
+    assert.deepEqual(await slicesLeft(), ['2', '3'], 'slices ending before the kept snapshot go');
+    assert.equal(await fs.store.has(`slices/${jobId}/oplog/0`), false, 'objects too');
+  });
+
+  it('ignores a lease that expired (a crashed restore)', async () => {
+    await cat.catalog.restoreLeases.acquire({ _id: 'restore-2', jobId, snapshotId: snap(10), fromTs: at(-1) }, -1);
+    assert.deepEqual(await cat.catalog.restoreLeases.live(jobId), []);
+    assert.equal(await cat.catalog.restoreLeases.renew('restore-2', 60_000), false, 'a lapsed lease is not renewed');
+  });
+});
