@@ -36,7 +36,7 @@ describe('replaySlices onto any target', () => {
       ...o,
     });
   };
-  const ids = async () => (await head.db(db).collection('renamed').find().sort({ _id: 1 }).toArray()).map((d) => d._id as number);
+  const ids = async () => (await head.db(db).collection('renamed').find().sort({ _id: 1 }).toArray()).map((d) => Number(d._id));
 
   // The second slice holds an entry made visible late (ts 100, at or before the start): it is applied.
   const chain = [slice(0, ts(100), ts(102), [insert(101, 1), insert(102, 2)]), slice(1, ts(102), ts(105), [insert(103, 3), insert(100, 0, 5), insert(105, 5)])];
