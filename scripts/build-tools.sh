@@ -37,18 +37,27 @@ build_temporal() { go_install github.com/temporalio/cli/cmd/temporal "$TEMPORAL_
 build_minio() { go_install github.com/minio/minio "$MINIO_VERSION" minio; }
 
 # FerretDB panics at start unless build/version/version.txt exists, and the module does not ship it:
-# download the module, copy it somewhere writable, write the version file, then build.
+# download the module, copy it somewhere writable, write the version file, apply the project's patch
+# (scripts/ferretdb/, pinned by its hash in versions.sh), then build.
 build_ferretdb() {
-  local out="$BIN/ferretdb-$FERRETDB_VERSION"
+  local out="$BIN/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCH_SHA" patch="$here/ferretdb/$FERRETDB_VERSION.patch"
+  local sha; sha=$(sha256sum "$patch" | cut -c1-12)
+  [ "$sha" = "$FERRETDB_PATCH_SHA" ] || {
+    say "error: $patch has hash $sha but scripts/versions.sh pins FERRETDB_PATCH_SHA=$FERRETDB_PATCH_SHA;"
+    say "a changed patch needs a new pin (and builds a new binary): set FERRETDB_PATCH_SHA=$sha"
+    exit 2
+  }
   [ -x "$out" ] && return 0
   need_go
-  say "building ferretdb $FERRETDB_VERSION (first time only; this takes a few minutes)"
+  say "building ferretdb $FERRETDB_VERSION with patch $FERRETDB_PATCH_SHA (first time only; this takes a few minutes)"
   local dir; dir=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p')
   [ -n "$dir" ] || { say "error: could not download the FerretDB module"; exit 1; }
   local tmp; tmp=$(mktemp -d)
   cp -r "$dir/." "$tmp/src"; chmod -R u+w "$tmp/src"
   mkdir -p "$tmp/src/build/version"
   printf '%s' "$FERRETDB_VERSION" > "$tmp/src/build/version/version.txt"
+  # git apply outside a repository works like patch(1), and refuses a patch that does not apply cleanly.
+  (cd "$tmp/src" && git apply --whitespace=nowarn "$patch") || { say "error: $patch does not apply to FerretDB $FERRETDB_VERSION"; rm -rf "$tmp"; exit 1; }
   (cd "$tmp/src" && GOFLAGS=-buildvcs=false CGO_ENABLED=0 go build -o "$out.tmp" ./cmd/ferretdb)
   mv "$out.tmp" "$out"; rm -rf "$tmp"
   say "built $out"

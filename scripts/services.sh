@@ -59,7 +59,7 @@ start_temporal() {
 start_ferret() { # start_ferret <service> <port> <debug-port> [extra flags]
   local name=$1 port=$2 debug=$3; shift 3
   mkdir -p "$DATA/$name/sqlite" "$DATA/$name/state"
-  launch "$name" "$BIN/ferretdb-$FERRETDB_VERSION" \
+  launch "$name" "$BIN/ferretdb-$FERRETDB_VERSION-$FERRETDB_PATCH_SHA" \
     --listen-addr "127.0.0.1:$port" --debug-addr "127.0.0.1:$debug" \
     --handler sqlite --sqlite-url "file:$DATA/$name/sqlite/" --state-dir "$DATA/$name/state" \
     --telemetry disable --log-level ERROR "$@"

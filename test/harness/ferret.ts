@@ -10,8 +10,11 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 
-function pinnedVersion(): string {
-  return /FERRETDB_VERSION=(\S+)/.exec(readFileSync('scripts/versions.sh', 'utf8'))![1]!;
+/** The pinned build's binary name: the module version and the project's patch hash (scripts/versions.sh). */
+function pinnedBuild(): string {
+  const pins = readFileSync('scripts/versions.sh', 'utf8');
+  const pin = (name: string) => new RegExp(`^${name}=(\\S+)`, 'm').exec(pins)![1]!;
+  return `${pin('FERRETDB_VERSION')}-${pin('FERRETDB_PATCH_SHA')}`;
 }
 
 export async function freePort(): Promise<number> {
@@ -39,7 +42,7 @@ export async function startFerret(
   const bin = join(
     process.env.HEADWATER_CACHE ?? join(homedir(), '.cache/headwater'),
     'bin',
-    `ferretdb-${pinnedVersion()}`,
+    `ferretdb-${pinnedBuild()}`,
   );
   const args = [
     `--listen-addr=127.0.0.1:${port}`,
