@@ -31,6 +31,8 @@ export interface ReplayOptions {
   /** Stop at the first slice boundary past this time (ms since epoch); at least one slice is applied. */
   deadline?: number;
   signal?: AbortSignal;
+  /** Sees each slice's entries as they are applied (decoded, bound applied), e.g. to follow index drops. */
+  onEntries?: (entries: Document[]) => void;
   onProgress?: (p: { slices: number; entries: number }) => void;
   logger?: Logger;
 }
@@ -78,6 +80,7 @@ export async function replaySlices(o: ReplayOptions): Promise<ReplayOutcome> {
     }
     const kept = o.upTo === undefined ? entries : entries.filter((e) => !(e.ts as Timestamp).gt(o.upTo!));
     const res = await applier.apply(kept);
+    o.onEntries?.(kept);
     record(out, rec, kept, entries.length - kept.length, res, o.logger);
     o.onProgress?.({ slices: out.slices, entries: out.entries });
   }
