@@ -49,7 +49,11 @@ describe('smoke: the patched FerretDB', () => {
       const plan = await explainFind(db, 'ids', { _id: id });
       assert.match(plan, /USING INDEX \S+__id_ /, `{_id: ${what}} seeks the _id_ index; plan: ${plan}`);
       // The pushed-down filter selects by the stored text: it must still find the equal _id of another type.
-      assert.equal((await coll.find({ _id: id }).toArray()).length, 1, `{_id: ${what}} finds its document`);
+      assert.equal(
+        (await coll.find({ _id: id } as Document).toArray()).length,
+        1,
+        `{_id: ${what}} finds its document`,
+      );
     }
     assert.equal((await coll.updateOne({ _id: new Long(10) }, { $set: { u: 1 } })).modifiedCount, 1);
     assert.equal((await coll.deleteOne({ _id: new Double(7) })).deletedCount, 1);
