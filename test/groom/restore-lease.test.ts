@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Timestamp, type MongoClient } from 'mongodb';
 import { RetentionPolicy } from '../../src/contracts/snapshot.js';
+import { NotFound } from '../../src/errors/domain-errors.js';
 import { expireSnapshots } from '../../src/groom/expire.js';
+import { holdRestore } from '../../src/restore/restore-lease.js';
 import { mongoClient } from '../harness/services.js';
 import { makeStore, newJobId, testCatalog, type TestStore } from '../snapshot/fixtures.js';
 
@@ -53,6 +55,12 @@ describe('groom beside a restore in progress', () => {
     assert.deepEqual(freed.deleted, [snap(0)]);
     assert.deepEqual(await slicesLeft(), ['2', '3'], 'slices ending before the kept snapshot go');
     assert.equal(await fs.store.has(`slices/${jobId}/oplog/0`), false, 'objects too');
+  });
+
+  it('refuses to hold a snapshot groom already dropped', async () => {
+    const plan = { jobId, syncNumber: 1, snapshotId: snap(0), store: 'fs', manifestKey: 'gone', snapshotTs: '1.1' };
+    await assert.rejects(holdRestore(cat.catalog, 'restore-3', plan, 60_000), (e) => e instanceof NotFound && e.message.includes(snap(0)));
+    assert.deepEqual(await cat.catalog.restoreLeases.live(jobId), [], 'no lease left behind');
   });
 
   it('ignores a lease that expired (a crashed restore)', async () => {
