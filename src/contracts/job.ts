@@ -4,7 +4,8 @@
  * sandbox-safe (zod only). A source is named by connection id; a key by its id; never a URI or a secret.
  */
 import { z } from 'zod';
-import { JobId, NamespaceFilter, TsString } from './initial-sync.js';
+import { FollowStatus } from './follow.js';
+import { JobId, NamespaceFilter, SyncProgress, TsString } from './initial-sync.js';
 import { RetentionPolicy, SnapshotCompression } from './snapshot.js';
 
 /** Ops Manager's states of a backup job ("Initial Sync" is the transition state between Inactive and Active). */
@@ -137,3 +138,80 @@ export const FollowOutcome = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 export type FollowOutcome = z.infer<typeof FollowOutcome>;
+
+/** Activity inputs of the job workflow (src/activities/job.ts). */
+export const JobEventKind = z.enum([
+  'created',
+  'command',
+  'state',
+  'resync required',
+  'auto resync',
+  'snapshot skipped',
+  'snapshot taken',
+  'terminated',
+  'failed',
+]);
+export const JobEventInput = z.object({
+  jobId: JobId,
+  kind: JobEventKind,
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type JobEventInput = z.infer<typeof JobEventInput>;
+
+export const RecordJobStateInput = z.object({
+  jobId: JobId,
+  state: JobState,
+  syncNumber: z.number().int().min(0),
+  condition: z.string().optional(),
+  event: JobEventInput.omit({ jobId: true }),
+});
+export type RecordJobStateInput = z.infer<typeof RecordJobStateInput>;
+
+export const JobRef = z.object({ jobId: JobId });
+export type JobRef = z.infer<typeof JobRef>;
+
+export const DropHeadsInput = z.object({ jobId: JobId, head: z.string().min(1), keepSyncNumber: z.number().int().optional() });
+export type DropHeadsInput = z.infer<typeof DropHeadsInput>;
+
+export const PauseSchedulesInput = z.object({ jobId: JobId, paused: z.boolean(), note: z.string() });
+export type PauseSchedulesInput = z.infer<typeof PauseSchedulesInput>;
+
+export const SnapshotGateInput = z.object({ jobId: JobId, requestedAt: TsString });
+export type SnapshotGateInput = z.infer<typeof SnapshotGateInput>;
+
+export const RemovedJobData = z.object({
+  snapshots: z.number().int(),
+  slices: z.number().int(),
+  headDatabases: z.array(z.string()),
+  syncs: z.number().int(),
+  schedules: z.number().int(),
+});
+export type RemovedJobData = z.infer<typeof RemovedJobData>;
+
+/** The scheduled snapshot's result: the snapshot taken, or why it was skipped. */
+export const ScheduledSnapshotResult = z.object({
+  skipped: z.string().optional(),
+  snapshotId: z.string().optional(),
+  ts: TsString.optional(),
+});
+export type ScheduledSnapshotResult = z.infer<typeof ScheduledSnapshotResult>;
+
+export const ScheduleSummary = z.object({ scheduleId: z.string(), everyMs: z.number(), paused: z.boolean(), note: z.string(), nextRun: z.date().optional() });
+
+/**
+ * What `jobStatus` returns: the job's own view plus what its children know (the sync's phase and progress
+ * while in Initial Sync; capture and apply lag, headroom and warnings while following), its Schedules,
+ * and the last snapshot's age.
+ */
+export const JobStatus = JobView.extend({
+  sync: SyncProgress.optional(),
+  follow: FollowStatus.optional(),
+  lastSnapshotAgeSeconds: z.number().optional(),
+  schedules: z.object({ snapshot: ScheduleSummary.optional(), groom: ScheduleSummary.optional() }),
+});
+export type JobStatus = z.infer<typeof JobStatus>;
+
+/** One row of `listJobs`, from Temporal's visibility (search attributes). */
+export const JobListing = z.object({ jobId: z.string(), state: z.string(), phase: z.string(), source: z.string(), workflowId: z.string() });
+export type JobListing = z.infer<typeof JobListing>;

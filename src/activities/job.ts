@@ -1,0 +1,102 @@
+/**
+ * Activities of the backup job workflow: its catalog record and event log, its Schedules (created,
+ * paused, resumed and deleted here, so each transition and its Schedule change are one retried step),
+ * the snapshot gate, the data `terminate` deletes, and the watch on its follow child (which outlives the
+ * job's continue-as-new). Thin: parse, resolve from deps, call one domain function.
+ */
+import { Context } from '@temporalio/activity';
+import { JobDefinition, JobEventInput, JobRef, PauseSchedulesInput, RecordJobStateInput, DropHeadsInput, SnapshotGateInput, type FollowOutcome, type RemovedJobData } from '../contracts/job.js';
+import { asActivity } from '../errors/to-failure.js';
+import { dropHeadDatabases } from '../job/head-databases.js';
+import { removeJobData } from '../job/remove-job-data.js';
+import { gateSnapshot, type SnapshotGate } from '../job/snapshot-gate.js';
+import type { Deps } from '../worker/deps.js';
+import { deleteJobSchedules, pauseJobSchedules, upsertJobSchedules, withTemporalClient } from '../client/schedules.js';
+import { watchWorkflow } from '../client/watch-workflow.js';
+import { workflowIds } from '../workflows/ids.js';
+import { cancellationSignal, heartbeat, keepAlive } from './heartbeat.js';
+
+export function createJobActivities(deps: Deps) {
+  const temporal = <T>(fn: Parameters<typeof withTemporalClient<T>>[1]) => withTemporalClient(deps.config.temporal, fn);
+  return {
+    /** Saves the definition (a new job is recorded Inactive) and logs it. */
+    async saveJob(raw: JobDefinition): Promise<void> {
+      return asActivity(async () => {
+        const job = JobDefinition.parse(raw);
+        const isNew = (await deps.catalog.jobs.find(job.jobId)) === undefined;
+        await deps.catalog.jobs.save(job);
+        if (isNew) await deps.catalog.events.append({ jobId: job.jobId, kind: 'created', message: `job '${job.jobId}' created for source '${job.source}'` });
+      });
+    },
+
+    /** Mirrors a transition into the catalog (the scheduled snapshot reads it) and logs why. */
+    async recordJobState(raw: RecordJobStateInput): Promise<void> {
+      return asActivity(async () => {
+        const p = RecordJobStateInput.parse(raw);
+        await deps.catalog.jobs.setState(p.jobId, { state: p.state, syncNumber: p.syncNumber, condition: p.condition });
+        await deps.catalog.events.append({ jobId: p.jobId, ...p.event });
+      });
+    },
+
+    async recordJobEvent(raw: JobEventInput): Promise<void> {
+      return asActivity(async () => deps.catalog.events.append(JobEventInput.parse(raw)));
+    },
+
+    /** Creates or updates the job's snapshot and groom Schedules on this worker's task queue, unpaused. */
+    async upsertJobSchedules(raw: JobDefinition): Promise<void> {
+      return asActivity(async () => {
+        const job = JobDefinition.parse(raw);
+        await temporal((c) => upsertJobSchedules(c, job, Context.current().info.taskQueue));
+      });
+    },
+
+    async pauseJobSchedules(raw: PauseSchedulesInput): Promise<number> {
+      return asActivity(async () => {
+        const p = PauseSchedulesInput.parse(raw);
+        return temporal((c) => pauseJobSchedules(c, p.jobId, p.paused, p.note));
+      });
+    },
+
+    /** Terminate: Schedules first (nothing new starts), then snapshots, slices, sync records and heads. */
+    async removeJob(raw: JobDefinition): Promise<RemovedJobData> {
+      return asActivity(async () => {
+        const job = JobDefinition.parse(raw);
+        const schedules = await temporal((c) => deleteJobSchedules(c, job.jobId));
+        const removed = await removeJobData({
+          catalog: deps.catalog,
+          head: deps.connections.client(job.head),
+          jobId: job.jobId,
+          storeOf: (id) => deps.store(id),
+          logger: deps.logger,
+          onProgress: heartbeat,
+        });
+        return { ...removed, schedules };
+      });
+    },
+
+    /** After a resync completed: the heads of earlier syncs are replaced by the new one. */
+    async dropOldHeads(raw: DropHeadsInput): Promise<string[]> {
+      return asActivity(async () => {
+        const p = DropHeadsInput.parse(raw);
+        return dropHeadDatabases(deps.connections.client(p.head), p.jobId, p.keepSyncNumber);
+      });
+    },
+
+    async snapshotGate(raw: SnapshotGateInput): Promise<SnapshotGate> {
+      return asActivity(async () => {
+        const p = SnapshotGateInput.parse(raw);
+        return gateSnapshot(deps.catalog, p.jobId, p.requestedAt);
+      });
+    },
+
+    /** Waits (heartbeating) until the job's follow workflow ends, and says how. */
+    async watchFollow(raw: JobRef): Promise<FollowOutcome> {
+      return asActivity(() =>
+        keepAlive(async () => {
+          const p = JobRef.parse(raw);
+          return temporal((c) => watchWorkflow(c, workflowIds.tail(p.jobId), cancellationSignal()));
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The client's backup-job methods: create a job (its entity workflow `job/<jobId>`), give it commands
+ * (Temporal updates, refused with the state and the allowed commands when illegal), read its status and
+ * list jobs. Workflows, updates and queries are named by their definitions, never by strings. Input is
+ * parsed before anything is started; a refusal surfaces as a typed domain error.
+ */
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  BackupJobInput,
+  JobDefinition,
+  type JobCommand,
+  type JobDefinitionInput,
+  type JobListing,
+  type JobStatus,
+  type JobView,
+} from '../contracts/job.js';
+import type { FollowStatus } from '../contracts/follow.js';
+import type { SyncProgress } from '../contracts/initial-sync.js';
+import { HeadwaterError, IllegalTransition, InvalidConfig, NotFound } from '../errors/domain-errors.js';
+import { FailureTypes, type FailureType } from '../errors/failure-types.js';
+import { backupJob } from '../workflows/backup-job.js';
+import { workflowIds } from '../workflows/ids.js';
+import { followStatusQuery, jobCommandUpdates, jobStatusQuery, syncProgressQuery } from '../workflows/messages.js';
+import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../workflows/search-attributes.js';
+import { describeJobSchedules, type ScheduleState } from './schedules.js';
+
+/** Test and tuning knobs of the job workflow that are not part of the job's definition. */
+export type JobRunOptions = Pick<BackupJobInput, 'continueAsNewAfterEvents' | 'captureSeconds'>;
+
+export class JobClient {
+  constructor(
+    private readonly temporal: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Creates the job, Inactive, and records its definition in the catalog; refused if it exists. */
+  async createJob(definition: JobDefinitionInput, options: JobRunOptions = {}): Promise<JobView> {
+    const r = JobDefinition.safeParse(definition);
+    if (!r.success) throw new InvalidConfig(`invalid job definition: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const job = r.data;
+    try {
+      await this.temporal.workflow.start(backupJob, {
+        taskQueue: this.taskQueue,
+        workflowId: workflowIds.job(job.jobId),
+        args: [{ job, ...options }],
+        typedSearchAttributes: [
+          { key: JobIdKey, value: job.jobId },
+          { key: StateKey, value: 'Inactive' },
+          { key: PhaseKey, value: 'inactive' },
+          { key: SourceKey, value: job.source },
+        ],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new IllegalTransition(`cannot create job '${job.jobId}': it exists`);
+      throw err;
+    }
+    return this.view(job.jobId);
+  }
+
+  startJob = (jobId: string, reason?: string) => this.command(jobId, 'start', reason);
+  stopJob = (jobId: string, reason?: string) => this.command(jobId, 'stop', reason);
+  restartJob = (jobId: string, reason?: string) => this.command(jobId, 'restart', reason);
+  terminateJob = (jobId: string, reason?: string) => this.command(jobId, 'terminate', reason);
+  resyncJob = (jobId: string, reason?: string) => this.command(jobId, 'resync', reason);
+
+  /** Gives a command; an illegal one throws IllegalTransition naming the state and the allowed commands. */
+  async command(jobId: string, command: JobCommand, reason?: string): Promise<JobView> {
+    try {
+      return await this.temporal.workflow.getHandle(workflowIds.job(jobId)).executeUpdate(jobCommandUpdates[command], { args: [{ reason }] });
+    } catch (err) {
+      throw domainError(err, jobId);
+    }
+  }
+
+  /** The job workflow's own view (state, condition, phase, sync number, last snapshot, counters). */
+  async view(jobId: string): Promise<JobView> {
+    try {
+      return await this.temporal.workflow.getHandle(workflowIds.job(jobId)).query(jobStatusQuery);
+    } catch (err) {
+      throw domainError(err, jobId);
+    }
+  }
+
+  /** The view plus the sync's progress or the follow's lag and headroom, the Schedules and the last snapshot's age. */
+  async jobStatus(jobId: string): Promise<JobStatus> {
+    const view = await this.view(jobId);
+    const [sync, follow, schedules] = await Promise.all([
+      view.state === 'Initial Sync' ? this.childQuery<SyncProgress>(workflowIds.initialSync(jobId, view.syncNumber), syncProgressQuery) : undefined,
+      view.phase === 'following' ? this.childQuery<FollowStatus>(workflowIds.tail(jobId), followStatusQuery) : undefined,
+      describeJobSchedules(this.temporal, jobId),
+    ]);
+    const snapAt = view.lastSnapshot === undefined ? undefined : Number(view.lastSnapshot.ts.split('.')[0]);
+    return {
+      ...view,
+      sync,
+      follow,
+      lastSnapshotAgeSeconds: snapAt === undefined ? undefined : Math.max(0, Math.round(Date.now() / 1000 - snapAt)),
+      schedules: { snapshot: summary(schedules.snapshot), groom: summary(schedules.groom) },
+    };
+  }
+
+  /** Every running job, from Temporal's visibility store (search attributes), by job id. */
+  async listJobs(): Promise<JobListing[]> {
+    const out: JobListing[] = [];
+    for await (const w of this.temporal.workflow.list({ query: `WorkflowType = '${backupJob.name}' AND ExecutionStatus = 'Running'` })) {
+      const sa = w.typedSearchAttributes;
+      out.push({
+        jobId: sa.get(JobIdKey) ?? w.workflowId.replace(/^job\//, ''),
+        state: sa.get(StateKey) ?? '',
+        phase: sa.get(PhaseKey) ?? '',
+        source: sa.get(SourceKey) ?? '',
+        workflowId: w.workflowId,
+      });
+    }
+    return out.sort((a, b) => a.jobId.localeCompare(b.jobId));
+  }
+
+  /** A child's query; undefined when it has just ended or not yet started (status is read between runs). */
+  private async childQuery<T>(workflowId: string, query: Parameters<ReturnType<Client['workflow']['getHandle']>['query']>[0]): Promise<T | undefined> {
+    try {
+      return (await this.temporal.workflow.getHandle(workflowId).query(query as never)) as T;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function summary(s: ScheduleState | undefined) {
+  return s === undefined ? undefined : { scheduleId: s.scheduleId, everyMs: s.everyMs, paused: s.paused, note: s.note, nextRun: s.nextRuns[0] };
+}
+
+/** An update's or query's failure as the domain error it carries (IllegalTransition, InvalidConfig, ...). */
+function domainError(err: unknown, jobId: string): unknown {
+  if (err instanceof WorkflowNotFoundError) return new NotFound(`job '${jobId}' does not exist (create it first)`);
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type !== null && cause.type !== undefined && cause.type in FailureTypes) {
+    const Known = REFUSALS[cause.type];
+    return Known === undefined ? new HeadwaterError(cause.type as FailureType, cause.message, { cause: err }) : new Known(cause.message, { cause: err });
+  }
+  return err;
+}
+
+/** The failure types a job command is refused with, as their domain error classes (callers test instanceof). */
+const REFUSALS: Record<string, typeof IllegalTransition | undefined> = { IllegalTransition, InvalidConfig, NotFound };

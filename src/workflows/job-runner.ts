@@ -1,0 +1,326 @@
+/**
+ * The backup job's state and work, behind the job workflow's handlers. Commands and the events of the
+ * job's own work (a sync ended, the follow ended) run one at a time under a lock; the pure machine
+ * (job-machine.ts) decides every transition. Active runs the existing initialSync, then the existing
+ * follow from the sync's consistent point. The follow is abandoned by a continue-as-new, never killed:
+ * each run watches it through an activity, and stop cancels it and waits until it has ended.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  condition,
+  executeChild,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  startChild,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import {
+  JobCommandRequest,
+  RESYNC_REQUIRED,
+  type BackupJobParams,
+  type FollowOutcome,
+  type JobCommand,
+  type JobFailure,
+  type JobMachineState,
+  type JobView,
+  type SnapshotTaken,
+} from '../contracts/job.js';
+import type { SyncResult } from '../contracts/initial-sync.js';
+import { long, quick } from './activity-options.js';
+import { follow } from './follow.js';
+import { workflowIds } from './ids.js';
+import { initialSync } from './initial-sync.js';
+import { allowedCommands, onEvent, transition } from './job-machine.js';
+import { JobIdKey, PhaseKey, SourceKey, StateKey } from './search-attributes.js';
+import { WorkflowLock } from './workflow-lock.js';
+
+/** The follow can run for months: its watch is retried after a day, not after the usual 4 hours. */
+const watching = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 day',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
+
+type EventKind = Parameters<typeof quick.recordJobState>[0]['event']['kind'];
+
+export class JobRunner {
+  m: JobMachineState;
+  following: boolean;
+  private readonly p: BackupJobParams;
+  private readonly lock = new WorkflowLock();
+  private readonly root = CancellationScope.current();
+  private scope: CancellationScope | undefined;
+  private work: Promise<void> | undefined;
+  private transient: string | undefined;
+
+  constructor(p: BackupJobParams) {
+    this.p = p;
+    this.m = p.machine;
+    this.following = p.following;
+  }
+
+  private get jobId() {
+    return this.p.job.jobId;
+  }
+
+  /** Saves the definition before any command runs; a run continued with a live follow watches it again. */
+  async begin(): Promise<void> {
+    this.publish();
+    await this.lock.run(() => quick.saveJob(this.p.job));
+    if (this.following) this.launch(() => this.watch());
+  }
+
+  /** Continue-as-new only between commands and outside an initial sync (the sync child would be lost). */
+  atRest(): boolean {
+    return this.lock.idle && this.m.state !== 'Initial Sync';
+  }
+
+  /** Update validator: synchronous, writes nothing; refuses bad input and illegal transitions. */
+  validate(command: JobCommand, req: unknown): void {
+    const parsed = JobCommandRequest.safeParse(req ?? {});
+    if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid ${command} request: ${parsed.error.message}`, 'InvalidConfig');
+    const r = transition(this.m, command);
+    if (!r.ok) throw ApplicationFailure.nonRetryable(r.message, 'IllegalTransition', { state: this.m.state, allowed: allowedCommands(this.m) });
+  }
+
+  /** Runs a command under the lock, re-checked there (an earlier command may have moved the job). */
+  command(command: JobCommand, req: JobCommandRequest): Promise<JobView> {
+    return this.lock.run(async () => {
+      const r = transition(this.m, command);
+      if (!r.ok) throw ApplicationFailure.nonRetryable(r.message, 'IllegalTransition', { state: this.m.state, allowed: allowedCommands(this.m) });
+      this.p.counters.commands += 1;
+      const reason = JobCommandRequest.parse(req ?? {}).reason;
+      await quick.recordJobEvent({ jobId: this.jobId, kind: 'command', message: `${command}${reason ? `: ${reason}` : ''}`, details: { from: this.m.state } });
+      await this.prepare(command);
+      await this.enter(r.next, 'state', `${command}: ${this.m.state} -> ${r.next.state}`);
+      if (r.next.state === 'Initial Sync') this.launch(() => this.syncThenFollow(r.next.syncNumber));
+      return this.view();
+    });
+  }
+
+  /** What a command does before the job enters its next state. */
+  private async prepare(command: JobCommand): Promise<void> {
+    switch (command) {
+      case 'start':
+      case 'restart':
+        // Creates the Schedules, or resumes them with the job's current interval and retention.
+        await quick.upsertJobSchedules(this.p.job);
+        return;
+      case 'stop':
+        await this.halt('stopping');
+        await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'job stopped' });
+        return;
+      case 'resync':
+        await this.halt('stopping');
+        return;
+      case 'terminate': {
+        this.transient = 'terminating';
+        this.publish();
+        const removed = await long.removeJob(this.p.job);
+        await quick.recordJobEvent({ jobId: this.jobId, kind: 'terminated', message: 'snapshots, slices, head databases and Schedules deleted', details: removed });
+        this.p.consistentAt = undefined;
+        this.p.lastSnapshot = undefined;
+        this.transient = undefined;
+        return;
+      }
+    }
+  }
+
+  snapshotTaken(s: SnapshotTaken): void {
+    this.p.lastSnapshot = s;
+    this.p.counters.snapshots += 1;
+  }
+
+  view(): JobView {
+    return {
+      jobId: this.jobId,
+      state: this.m.state,
+      condition: this.m.resyncRequired === undefined ? undefined : RESYNC_REQUIRED,
+      phase: this.phase(),
+      syncNumber: this.m.syncNumber,
+      allowed: allowedCommands(this.m),
+      resyncRequired: this.m.resyncRequired,
+      lastError: this.m.lastError,
+      consistentAt: this.p.consistentAt,
+      lastSnapshot: this.p.lastSnapshot,
+      counters: { ...this.p.counters },
+      definition: this.p.job,
+    };
+  }
+
+  /** The whole state, for continue-as-new. */
+  carry(): BackupJobParams {
+    return {
+      ...this.p,
+      machine: this.m,
+      following: this.following,
+      counters: { ...this.p.counters, continuedAsNew: this.p.counters.continuedAsNew + 1 },
+    };
+  }
+
+  private phase(): string {
+    if (this.transient !== undefined) return this.transient;
+    switch (this.m.state) {
+      case 'Inactive':
+        return 'inactive';
+      case 'Initial Sync':
+        return 'initial sync';
+      case 'Stopped':
+        return 'stopped';
+      case 'Active':
+        return this.m.resyncRequired !== undefined ? RESYNC_REQUIRED : this.following ? 'following' : 'starting follow';
+    }
+  }
+
+  /** Keeps the search attributes current, so the Temporal UI and `HeadwaterState='Active'` find the job. */
+  private publish(): void {
+    upsertSearchAttributes([
+      { key: JobIdKey, value: this.jobId },
+      { key: SourceKey, value: this.p.job.source },
+      { key: StateKey, value: this.m.state },
+      { key: PhaseKey, value: this.phase() },
+    ]);
+  }
+
+  /** Takes the next machine state, publishes it and mirrors it into the catalog with an event. */
+  private async enter(next: JobMachineState, kind: EventKind, message: string, details?: Record<string, unknown>): Promise<void> {
+    this.m = next;
+    this.publish();
+    await quick.recordJobState({
+      jobId: this.jobId,
+      state: next.state,
+      syncNumber: next.syncNumber,
+      condition: next.resyncRequired === undefined ? undefined : RESYNC_REQUIRED,
+      event: { kind, message, details },
+    });
+  }
+
+  /** Runs the job's background work in its own scope (a child of the root, whoever launches it). */
+  private launch(fn: () => Promise<void>): void {
+    const scope = new CancellationScope({ cancellable: true, parent: this.root });
+    this.scope = scope;
+    this.work = scope.run(fn).catch((err: unknown) => {
+      if (isCancellation(err)) return;
+      // Unexpected: keep the job answering commands, and say what broke.
+      log.error('job work failed', { jobId: this.jobId, error: String(err) });
+      this.m = { ...this.m, lastError: failureOf(err) };
+    });
+  }
+
+  /**
+   * Ends the job's work: an initial sync is cancelled; a follow is asked to cancel, and waited for until
+   * it has ended (Stopped captures and applies nothing). The request is repeated in case it reached a run
+   * the follow was just continuing from.
+   */
+  private async halt(transient: string): Promise<void> {
+    this.transient = transient;
+    this.publish();
+    while (this.following) {
+      await getExternalWorkflowHandle(workflowIds.tail(this.jobId))
+        .cancel()
+        .catch(() => undefined);
+      await condition(() => !this.following, '30s');
+    }
+    this.scope?.cancel();
+    await this.work;
+    this.scope = undefined;
+    this.work = undefined;
+    this.transient = undefined;
+  }
+
+  /** Initial sync `n`, then follow from its consistent point; a failed sync stops the job. */
+  private async syncThenFollow(n: number): Promise<void> {
+    let result: SyncResult;
+    try {
+      result = await executeChild(initialSync, {
+        workflowId: workflowIds.initialSync(this.jobId, n),
+        args: [{ jobId: this.jobId, syncNumber: n, source: this.p.job.source, head: this.p.job.head, sliceStore: this.p.job.sliceStore, filter: this.p.job.filter }],
+      });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const failure = failureOf(err);
+      await this.lock.run(async () => {
+        await this.enter(onEvent(this.m, { kind: 'syncFailed', failure }), 'failed', `initial sync ${n} failed: ${failure.message}`, failure);
+        await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'initial sync failed' });
+      });
+      return;
+    }
+    await this.lock.run(async () => {
+      this.p.counters.syncs += 1;
+      this.p.consistentAt = result.consistentAt;
+      // The new head is complete: the heads of earlier syncs (a restart's, a resync's) are replaced by it.
+      await long.dropOldHeads({ jobId: this.jobId, head: this.p.job.head, keepSyncNumber: n });
+      await this.startFollow(n, result.consistentAt);
+      await this.enter(onEvent(this.m, { kind: 'syncCompleted' }), 'state', `initial sync ${n} complete at ${result.consistentAt}: Active`);
+    });
+    await this.watch();
+  }
+
+  private async startFollow(n: number, from: string): Promise<void> {
+    await startChild(follow, {
+      workflowId: workflowIds.tail(this.jobId),
+      // It outlives this run's continue-as-new; stop and terminate end it explicitly.
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      args: [
+        {
+          jobId: this.jobId,
+          syncNumber: n,
+          source: this.p.job.source,
+          head: this.p.job.head,
+          sliceStore: this.p.job.sliceStore,
+          capturedThrough: from,
+          appliedThrough: from,
+          headroomWarnSeconds: this.p.job.headroomWarnSeconds,
+          captureSeconds: this.p.captureSeconds,
+        },
+      ],
+    });
+    this.following = true;
+  }
+
+  /** Waits for the follow to end; a rolled-over oplog means "backup requires a resync", anything else stops. */
+  private async watch(): Promise<void> {
+    const outcome = await watching.watchFollow({ jobId: this.jobId });
+    this.following = false;
+    this.publish();
+    if (outcome.status === 'cancelled') return;
+    await this.lock.run(() => this.followEnded(outcome));
+  }
+
+  private async followEnded(outcome: FollowOutcome): Promise<void> {
+    if (outcome.failureType !== 'OplogRolledOver') {
+      const failure = { type: outcome.failureType ?? outcome.status, message: outcome.message ?? `the follow ${outcome.status}` };
+      await this.enter(onEvent(this.m, { kind: 'followFailed', failure }), 'failed', `follow ended (${outcome.status}): ${failure.message}`, failure);
+      await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'follow failed' });
+      return;
+    }
+    const d = outcome.details ?? {};
+    const range = {
+      message: outcome.message ?? RESYNC_REQUIRED,
+      missingFrom: typeof d.missingFrom === 'string' ? d.missingFrom : undefined,
+      oldestAvailable: typeof d.oldestAvailable === 'string' ? d.oldestAvailable : null,
+    };
+    await this.enter(onEvent(this.m, { kind: 'rolledOver', range }), 'resync required', range.message, range);
+    if (this.p.job.resyncPolicy !== 'auto') return;
+    // resyncPolicy auto: the resync starts by itself, and the log says so.
+    const r = transition(this.m, 'resync');
+    if (!r.ok) return;
+    this.p.counters.autoResyncs += 1;
+    await quick.recordJobEvent({ jobId: this.jobId, kind: 'auto resync', message: `resync ${r.next.syncNumber} started by resyncPolicy auto` });
+    await this.enter(r.next, 'state', `auto resync: Active -> Initial Sync`);
+    this.launch(() => this.syncThenFollow(r.next.syncNumber));
+  }
+}
+
+/** The failure type and message a person can act on, from a child's or an activity's failure chain. */
+function failureOf(err: unknown): JobFailure {
+  for (let c: unknown = err; c instanceof Error; c = c.cause) {
+    if (c instanceof ApplicationFailure) return { type: c.type ?? 'Error', message: c.message };
+  }
+  return { type: 'Error', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,306 @@
+/**
+ * The backup job workflow end to end: real dev server, real worker (in this process, over the real
+ * activities), FerretDB source and head. One job walks every legal transition and is refused every illegal
+ * one; a second, on a tiny oplog, rolls over, waits for `resync`, and survives continue-as-new.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { MongoClient } from 'mongodb';
+import { MongoClient as Mongo } from 'mongodb';
+import { createActivities } from '../../src/activities/index.js';
+import { JobClient } from '../../src/client/job-client.js';
+import { parseConfig } from '../../src/config/load.js';
+import { JOB_COMMANDS, type JobCommand, type JobView } from '../../src/contracts/job.js';
+import { IllegalTransition, NotFound } from '../../src/errors/domain-errors.js';
+import { headDbName } from '../../src/head/head-names.js';
+import { listHeadDatabases } from '../../src/job/head-databases.js';
+import { workflowsPath } from '../../src/worker/bundle.js';
+import { createDeps, type Deps } from '../../src/worker/deps.js';
+import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
+import { allowedCommands } from '../../src/workflows/job-machine.js';
+import { digest } from '../harness/compare.js';
+import { startFerret } from '../harness/ferret.js';
+import { mongoClient, services, uniqueName } from '../harness/services.js';
+import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const newJobId = (p: string) => uniqueName(p).replace(/_/g, '-').slice(0, 18);
+
+/** Polls until `probe` returns a value `ok` accepts (events, not clocks: it returns as soon as it holds). */
+async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await probe();
+      if (ok(last)) return last;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+    }
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}; last seen: ${JSON.stringify(last)}`);
+    await sleep(250);
+  }
+}
+
+describe('backup job workflow (real dev server, worker, FerretDB)', () => {
+  let t: Awaited<ReturnType<typeof connectTemporal>>;
+  let native: NativeConnection;
+  let workflowBundle: WorkflowBundleWithSourceMap;
+  let deps: Deps;
+  let head: MongoClient;
+  let source: MongoClient;
+  let tiny: Awaited<ReturnType<typeof startFerret>>;
+  let storeDir: string;
+  let worker: { w: Worker; running: Promise<void> } | undefined;
+  const taskQueue = uniqueName('hw-job');
+  const catalogDb = uniqueName('hw_cat_job');
+  const jobIds: string[] = [];
+  const sourceDbs: string[] = [];
+  let jobs: JobClient;
+
+  const startWorker = async () => {
+    const w = await createWorker({ connection: native, taskQueue, workflowBundle, activities: createActivities(deps) });
+    worker = { w, running: w.run() };
+  };
+  const stopWorker = async () => {
+    if (worker === undefined) return;
+    worker.w.shutdown();
+    await worker.running;
+    worker = undefined;
+  };
+
+  before(async () => {
+    t = await connectTemporal();
+    native = await nativeConnection();
+    workflowBundle = await bundle(workflowsPath);
+    head = mongoClient('head');
+    source = mongoClient('source');
+    tiny = await startFerret({ oplogBytes: 64 * 1024, cappedCleanupSeconds: 1 });
+    storeDir = await mkdtemp(join(tmpdir(), 'hw-job-'));
+    deps = createDeps(
+      parseConfig({
+        temporal: { address: services.temporal.address },
+        catalog: { connection: 'head', database: catalogDb },
+        connections: { source: { uri: services.source.uri }, head: { uri: services.head.uri }, tiny: { uri: tiny.uri } },
+        stores: { default: { type: 'fs', path: storeDir } },
+        metrics: { port: 0 },
+      }),
+    );
+    jobs = new JobClient(t.client, taskQueue);
+    await startWorker();
+  });
+
+  after(async () => {
+    for (const jobId of jobIds) {
+      for (const id of [workflowIds.job(jobId), workflowIds.tail(jobId)]) await t.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      for (const id of [scheduleIds.snapshot(jobId), scheduleIds.groom(jobId)]) await t.client.schedule.getHandle(id).delete().catch(() => undefined);
+      for (const db of await listHeadDatabases(head, jobId)) await head.db(db.name).dropDatabase();
+    }
+    await stopWorker();
+    for (const db of sourceDbs) await source.db(db).dropDatabase();
+    await head.db(catalogDb).dropDatabase();
+    await deps.close();
+    await tiny.stop();
+    await head.close();
+    await source.close();
+    await rm(storeDir, { recursive: true, force: true });
+    await native.close();
+    await t.connection.close();
+  });
+
+  /** Every command the state does not allow is refused, names the state and the allowed commands, and changes nothing. */
+  async function refusesIllegal(jobId: string): Promise<void> {
+    const before = await jobs.view(jobId);
+    for (const command of JOB_COMMANDS.filter((c) => !allowedCommands(before).includes(c))) {
+      await assert.rejects(jobs.command(jobId, command as JobCommand), (err: unknown) => {
+        assert.ok(err instanceof IllegalTransition, `${command}: ${String(err)}`);
+        assert.match(err.message, new RegExp(`^cannot ${command} a job that is ${before.state}`));
+        assert.match(err.message, new RegExp(`allowed commands? (is|are) ${allowedCommands(before).join(', ')}$`));
+        return true;
+      });
+    }
+    const afterView = await jobs.view(jobId);
+    assert.equal(afterView.state, before.state);
+    assert.equal(afterView.syncNumber, before.syncNumber);
+    assert.equal(afterView.counters.commands, before.counters.commands, 'a refused command is not counted');
+  }
+
+  const waitState = (jobId: string, state: JobView['state'], extra: (v: JobView) => boolean = () => true) =>
+    until(`job ${jobId} ${state}`, () => jobs.view(jobId), (v) => v.state === state && extra(v));
+
+  const scheduleState = async (id: string) => {
+    try {
+      return (await t.client.schedule.getHandle(id).describe()).state.paused ? 'paused' : 'running';
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return 'absent';
+      throw err;
+    }
+  };
+
+  it('walks start, stop, restart, stop, terminate, start-then-stop; refuses every illegal command; Schedules and data follow', async () => {
+    const jobId = newJobId('bj');
+    jobIds.push(jobId);
+    const db = uniqueName('bj');
+    sourceDbs.push(db);
+    await source.db(db).collection('c').insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: i, v: i })) as never[]);
+
+    const created = await jobs.createJob({ jobId, source: 'source', filter: { include: [db] }, retention: { intervalHours: 1 } });
+    assert.equal(created.state, 'Inactive');
+    assert.deepEqual(created.definition.retention.keep, { hourly: 8, daily: 7, weekly: 4, monthly: 13 }, 'a given retention keeps its own bucket defaults');
+    await assert.rejects(jobs.createJob({ jobId, source: 'source' }), IllegalTransition);
+    await refusesIllegal(jobId);
+    assert.equal((await deps.catalog.jobs.get(jobId)).state, 'Inactive');
+
+    // start: Inactive -> Initial Sync -> Active by itself (sync, then follow from its consistent point).
+    const started = await jobs.startJob(jobId, 'first backup');
+    assert.equal(started.state, 'Initial Sync');
+    assert.equal(started.syncNumber, 1);
+    await refusesIllegal(jobId);
+    const active = await waitState(jobId, 'Active', (v) => v.phase === 'following');
+    assert.ok(active.consistentAt);
+    assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'running');
+    assert.equal(await scheduleState(scheduleIds.groom(jobId)), 'running');
+    await refusesIllegal(jobId);
+    const found = await until(
+      'the job by HeadwaterState',
+      async () => {
+        const ids: string[] = [];
+        for await (const w of t.client.workflow.list({ query: `HeadwaterState = 'Active' AND HeadwaterJobId = '${jobId}'` })) ids.push(w.workflowId);
+        return ids;
+      },
+      (ids) => ids.length === 1,
+    );
+    assert.deepEqual(found, [workflowIds.job(jobId)]);
+
+    // A write to the source reaches the head; the status shows the follow's lag and headroom.
+    await source.db(db).collection('c').insertOne({ _id: 1000 as never, v: 'after sync' });
+    const headColl = head.db(headDbName(jobId, 1, db)).collection('c');
+    await until('the write on the head', () => headColl.countDocuments({ _id: 1000 as never }), (n) => n === 1);
+    const status = await jobs.jobStatus(jobId);
+    assert.ok(status.follow, 'following: the follow status is part of the job status');
+    assert.equal(status.schedules.snapshot?.everyMs, 3_600_000);
+
+    // The snapshot Schedule's run snapshots the head and tells the job.
+    await t.client.schedule.getHandle(scheduleIds.snapshot(jobId)).trigger();
+    const snapped = await until('a scheduled snapshot', () => jobs.view(jobId), (v) => v.lastSnapshot !== undefined);
+    assert.equal((await deps.catalog.snapshots.list(jobId)).length, 1);
+    assert.equal(snapped.counters.snapshots, 1);
+
+    // stop: the follow ends (nothing captured or applied), Schedules paused, snapshots kept.
+    const stopped = await jobs.stopJob(jobId);
+    assert.equal(stopped.state, 'Stopped');
+    assert.equal((await t.client.workflow.getHandle(workflowIds.tail(jobId)).describe()).status.name, 'CANCELLED');
+    assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'paused');
+    assert.equal(await scheduleState(scheduleIds.groom(jobId)), 'paused');
+    assert.equal((await deps.catalog.snapshots.list(jobId)).length, 1);
+    await refusesIllegal(jobId);
+    await source.db(db).collection('c').insertOne({ _id: 1001 as never, v: 'while stopped' });
+    // A trigger while Stopped is recorded and skipped, not a failure.
+    await t.client.schedule.getHandle(scheduleIds.snapshot(jobId)).trigger();
+    const skipped = await until('a skipped snapshot event', () => deps.catalog.events.list(jobId, 'snapshot skipped'), (e) => e.length === 1);
+    assert.match(skipped[0]!.message, /skipped: job '.*' is Stopped/);
+    assert.equal(await headColl.countDocuments({ _id: 1001 as never }), 0, 'Stopped applies nothing');
+
+    // restart: a new initial sync (2), then Active; the head of sync 2 replaces sync 1's.
+    const restarted = await jobs.restartJob(jobId);
+    assert.equal(restarted.syncNumber, 2);
+    await waitState(jobId, 'Active', (v) => v.phase === 'following');
+    assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'running');
+    assert.equal(await head.db(headDbName(jobId, 2, db)).collection('c').countDocuments({ _id: 1001 as never }), 1);
+    assert.deepEqual((await listHeadDatabases(head, jobId)).map((d) => d.syncNumber), [2]);
+
+    // stop, terminate: snapshots, slices, sync records, head and Schedules are gone; Inactive again.
+    await jobs.stopJob(jobId);
+    assert.ok((await deps.catalog.slices.countStream(jobId, 'oplog')) > 0);
+    const terminated = await jobs.terminateJob(jobId, 'test');
+    assert.equal(terminated.state, 'Inactive');
+    assert.equal(terminated.lastSnapshot, undefined);
+    assert.deepEqual(await deps.catalog.snapshots.list(jobId), []);
+    assert.equal(await deps.catalog.db.collection('slices').countDocuments({ jobId }), 0);
+    assert.equal(await deps.catalog.db.collection('syncs').countDocuments({ jobId }), 0);
+    assert.deepEqual(await listHeadDatabases(head, jobId), []);
+    assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'absent');
+    assert.equal(await scheduleState(scheduleIds.groom(jobId)), 'absent');
+    await refusesIllegal(jobId);
+
+    // start again, then stop during the initial sync: the sync is cancelled, the job Stopped.
+    const again = await jobs.startJob(jobId);
+    assert.equal(again.syncNumber, 3);
+    const stoppedInSync = await jobs.stopJob(jobId);
+    assert.equal(stoppedInSync.state, 'Stopped');
+    const sync3 = await t.client.workflow.getHandle(workflowIds.initialSync(jobId, 3)).describe();
+    assert.equal(sync3.status.name, 'CANCELLED');
+
+    // Accepted updates are in history; refused ones never reached it.
+    const history = await t.client.workflow.getHandle(workflowIds.job(jobId)).fetchHistory();
+    const accepted = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null).length;
+    assert.equal(accepted, (await jobs.view(jobId)).counters.commands);
+    const kinds = (await deps.catalog.events.list(jobId)).map((e) => e.kind);
+    assert.ok(kinds.includes('created') && kinds.includes('terminated'));
+  });
+
+  it('moves to "backup requires a resync" with the missing range when the oplog rolls over, and resync makes head == source; continue-as-new keeps state', async () => {
+    const jobId = newJobId('br');
+    jobIds.push(jobId);
+    const db = 'app';
+    const src = new Mongo(tiny.uri);
+    try {
+      await src.db(db).collection('c').insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, v: i })) as never[]);
+      await jobs.createJob({ jobId, source: 'tiny', filter: { include: [db] } }, { continueAsNewAfterEvents: 40, captureSeconds: 5 });
+      await jobs.startJob(jobId);
+      const active = await waitState(jobId, 'Active', (v) => v.phase === 'following');
+      const firstRun = (await t.client.workflow.getHandle(workflowIds.job(jobId)).describe()).runId;
+
+      // The worker goes away; the oplog is flooded far past its 64 KiB and trimmed; writes to the job's
+      // database are among the lost entries.
+      await stopWorker();
+      for (let i = 0; i < 600; i += 1) {
+        await src.db('noise').collection('c').insertOne({ i, pad: 'x'.repeat(500) });
+        if (i % 100 === 0) await src.db(db).collection('c').insertOne({ _id: 1000 + i, v: 'lost to capture' } as never);
+      }
+      await sleep(2500);
+      await startWorker();
+
+      const rolled = await waitState(jobId, 'Active', (v) => v.condition === 'backup requires a resync');
+      assert.equal(rolled.phase, 'backup requires a resync');
+      assert.match(rolled.resyncRequired!.message, /^backup requires a resync: /);
+      assert.match(rolled.resyncRequired!.missingFrom ?? '', /^\d+\.\d+$/);
+      assert.deepEqual(rolled.allowed, ['stop', 'resync']);
+      // The catalog mirror is written just after the state changes in the workflow.
+      await until('the condition in the catalog', () => deps.catalog.jobs.get(jobId), (r) => r.condition === 'backup requires a resync');
+      assert.equal((await deps.catalog.events.list(jobId, 'resync required')).length, 1);
+      await refusesIllegal(jobId);
+
+      const resync = await jobs.resyncJob(jobId);
+      assert.equal(resync.state, 'Initial Sync');
+      const back = await waitState(jobId, 'Active', (v) => v.phase === 'following' && v.syncNumber === 2);
+      assert.equal(back.condition, undefined);
+      assert.deepEqual(await digest(head, headDbName(jobId, 2, db), 'c'), await digest(src, db, 'c'));
+      assert.equal(await src.db(db).collection('c').countDocuments(), 106);
+
+      // continue-as-new happened (a small threshold) and carried the state, definition and counters.
+      const h = t.client.workflow.getHandle(workflowIds.job(jobId));
+      const now = await until('a continue-as-new', () => jobs.view(jobId), (v) => v.counters.continuedAsNew >= 1);
+      assert.notEqual((await h.describe()).runId, firstRun);
+      assert.equal(now.definition.source, 'tiny');
+      assert.equal(now.syncNumber, 2);
+      assert.ok(now.counters.commands >= 2 && now.counters.syncs === 2, JSON.stringify(now.counters));
+      assert.equal(active.definition.retention.intervalHours, 6);
+      assert.deepEqual(now.definition.retention.keep, { hourly: 48, daily: 7, weekly: 4, monthly: 12 });
+      // And the job still follows after it: a write reaches the head.
+      await src.db(db).collection('c').insertOne({ _id: 5000, v: 'after resync' } as never);
+      await until('the write on the new head', () => head.db(headDbName(jobId, 2, db)).collection('c').countDocuments({ _id: 5000 as never }), (n) => n === 1);
+    } finally {
+      await src.close();
+    }
+  });
+
+  it('refuses a command to a job that does not exist with NotFound', async () => {
+    await assert.rejects(jobs.startJob('no-such-job'), (err: unknown) => err instanceof NotFound && /job 'no-such-job' does not exist/.test(err.message));
+  });
+});
