@@ -2,6 +2,7 @@
 import type { Deps } from '../worker/deps.js';
 import { createCaptureActivities } from './capture.js';
 import { createGroomActivities } from './groom.js';
+import { createJobActivities } from './job.js';
 import { createSnapshotActivities } from './snapshot.js';
 import { createInitialSyncActivities } from './initial-sync.js';
 
@@ -11,5 +12,6 @@ export function createActivities(deps: Deps) {
     ...createCaptureActivities(deps),
     ...createSnapshotActivities(deps),
     ...createGroomActivities(deps),
+    ...createJobActivities(deps),
   };
 }

@@ -4,6 +4,8 @@
  * storage; every document read back is parsed, never trusted.
  */
 import type { Db, MongoClient } from 'mongodb';
+import { EventCatalog } from './events.js';
+import { JobCatalog } from './jobs.js';
 import { CatalogCollections } from './names.js';
 import { RestoreLeaseCatalog } from './restore-leases.js';
 import { RestoreCatalog } from './restores.js';
@@ -18,6 +20,8 @@ export class Catalog {
   readonly snapshots: SnapshotCatalog;
   readonly restoreLeases: RestoreLeaseCatalog;
   readonly restores: RestoreCatalog;
+  readonly jobs: JobCatalog;
+  readonly events: EventCatalog;
   private indexed: Promise<void> | undefined;
 
   constructor(client: MongoClient, database: string) {
@@ -30,6 +34,8 @@ export class Catalog {
     this.snapshots = new SnapshotCatalog(this.db.collection(CatalogCollections.snapshots));
     this.restoreLeases = new RestoreLeaseCatalog(this.db.collection(CatalogCollections.restoreLeases));
     this.restores = new RestoreCatalog(this.db.collection(CatalogCollections.restores));
+    this.jobs = new JobCatalog(this.db.collection(CatalogCollections.jobs));
+    this.events = new EventCatalog(this.db.collection(CatalogCollections.events));
   }
 
   /** Creates the catalog's indexes once per process (idempotent on the server). */

@@ -24,6 +24,7 @@ import {
 } from '../contracts/snapshot.js';
 import { InvalidConfig } from '../errors/domain-errors.js';
 import { TASK_QUEUE, scheduleIds, workflowIds } from '../workflows/ids.js';
+import { JobClient } from './job-client.js';
 
 export class HeadwaterClient {
   private constructor(
@@ -180,6 +181,11 @@ export class HeadwaterClient {
       if (err instanceof ScheduleNotFoundError) return false;
       throw err;
     }
+  }
+
+  /** Backup jobs: create, start, stop, restart, terminate, resync, status, list (job-client.ts). */
+  get jobs(): JobClient {
+    return new JobClient(this.temporal, this.taskQueue);
   }
 
   async close(): Promise<void> {

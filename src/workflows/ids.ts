@@ -11,9 +11,12 @@ export const workflowIds = {
   snapshot: (jobId: string, ts: string) => `job/${jobId}/snapshot/${ts}`,
   restore: (restoreId: string) => `restore/${restoreId}`,
   groom: (jobId: string) => `job/${jobId}/groom`,
+  /** The snapshot a job's Schedule starts: it checks the job is Active, then runs `snapshot` as its child. */
+  scheduledSnapshot: (jobId: string) => `job/${jobId}/scheduled-snapshot`,
 };
 
 /** Temporal Schedule ids; a run a Schedule starts gets the workflow id plus its start time. */
 export const scheduleIds = {
   groom: (jobId: string) => `job/${jobId}/groom`,
+  snapshot: (jobId: string) => `job/${jobId}/snapshot`,
 };

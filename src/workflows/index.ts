@@ -1,5 +1,7 @@
 // The worker's workflowsPath: every workflow, re-exported.
+export { backupJob } from './backup-job.js';
 export { follow } from './follow.js';
 export { initialSync } from './initial-sync.js';
 export { groom } from './groom.js';
 export { snapshot } from './snapshot.js';
+export { scheduledSnapshot } from './scheduled-snapshot.js';

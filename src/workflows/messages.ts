@@ -1,5 +1,6 @@
 // Every signal, update and query of the workflows, with typed arguments and results.
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { JobCommand, JobCommandRequest, JobView, SnapshotTaken } from '../contracts/job.js';
 import type { FollowStatus } from '../contracts/follow.js';
 import type { SyncProgress } from '../contracts/initial-sync.js';
 import type { PauseApplyReply, PauseApplyRequest, ResumeApplyRequest, ResumeApplyResult, SnapshotStatus } from '../contracts/snapshot.js';
@@ -18,3 +19,18 @@ export const resumeApplyUpdate = defineUpdate<ResumeApplyResult, [ResumeApplyReq
 
 /** Phase and timestamp of a snapshot being taken. */
 export const snapshotStatusQuery = defineQuery<SnapshotStatus>('snapshotStatus');
+
+/** The backup job's own view: state, condition, phase, sync number, last snapshot, counters, definition. */
+export const jobStatusQuery = defineQuery<JobView>('jobStatus');
+
+/** The job's commands: each an update whose validator refuses an illegal transition before anything is written. */
+export const jobCommandUpdates = {
+  start: defineUpdate<JobView, [JobCommandRequest]>('startJob'),
+  stop: defineUpdate<JobView, [JobCommandRequest]>('stopJob'),
+  restart: defineUpdate<JobView, [JobCommandRequest]>('restartJob'),
+  terminate: defineUpdate<JobView, [JobCommandRequest]>('terminateJob'),
+  resync: defineUpdate<JobView, [JobCommandRequest]>('resyncJob'),
+} satisfies Record<JobCommand, unknown>;
+
+/** A scheduled snapshot of the job was committed (sent by the scheduled-snapshot workflow). */
+export const snapshotTakenSignal = defineSignal<[SnapshotTaken]>('snapshotTaken');
