@@ -107,8 +107,26 @@ export class MongoTarget implements ApplyTarget {
     );
   }
 
+  /**
+   * Creates the collection and checks that the server kept every option asked (FerretDB 1.24 accepts
+   * `clusteredIndex` and drops it). A time-series buckets collection is created through its view name,
+   * the one way MongoDB creates one (the buckets collection, its clustered index and validator follow).
+   */
   async createCollection(ns: TargetNs, options: Document): Promise<void> {
-    await this.command(ns.db, { create: ns.coll, ...options }, [NAMESPACE_EXISTS]);
+    const bucketsOf = /^system\.buckets\.(.+)$/.exec(ns.coll)?.[1];
+    const asked = { ...options };
+    const at =
+      bucketsOf !== undefined && isDocument(options.timeseries) ? { db: ns.db, coll: bucketsOf } : ns;
+    if (at !== ns) {
+      delete asked.clusteredIndex;
+      delete asked.validator;
+    }
+    await this.command(at.db, { create: at.coll, ...asked }, [NAMESPACE_EXISTS]);
+    const [listed] = await this.client.db(at.db).listCollections({ name: at.coll }, rawReadOptions).toArray();
+    const kept = (listed as { options?: Document } | undefined)?.options ?? {};
+    const dropped = Object.keys(asked).filter((k) => asked[k] !== false && kept[k] === undefined);
+    if (dropped.length > 0)
+      throw new TargetRefused(`the target created '${nsName(at)}' without option(s) ${dropped.join(', ')}`);
   }
 
   async dropCollection(ns: TargetNs): Promise<void> {

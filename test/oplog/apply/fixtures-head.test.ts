@@ -66,6 +66,11 @@ function headWorld(client: MongoClient, prefix: string): World {
         throw err;
       }
     },
+    async options(ns) {
+      const t = map(ns);
+      const [info] = await client.db(t.db).listCollections({ name: t.coll }, rawReadOptions).toArray();
+      return info === undefined ? undefined : ((info as { options?: Document }).options ?? {});
+    },
   };
 }
 

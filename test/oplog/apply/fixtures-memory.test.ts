@@ -28,6 +28,10 @@ function memoryWorld(): World {
       const t = map(ns);
       return [...(target.collections.get(`${t.db}.${t.coll}`)?.indexes.values() ?? [])];
     },
+    async options(ns) {
+      const t = map(ns);
+      return target.collections.get(`${t.db}.${t.coll}`)?.options;
+    },
   };
 }
 
