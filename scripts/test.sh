@@ -10,12 +10,16 @@ cd "$root"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 # `npm install`, not `npm ci`: npm 11 leaves @swc/core's foreign-platform optional packages out of the
-# lock and then refuses `npm ci`; `npm install` follows the lock and installs what is missing. zstd-napi's
+# lock and then refuses `npm ci`; `npm install` follows the lock and installs what is missing, and with
+# --no-save it leaves package-lock.json as committed (npm would otherwise add those packages to it). A stamp
+# of the lock's hash in node_modules says whether the installed tree follows the current lock. zstd-napi's
 # install script (allowScripts) compiles its binding against the local Node headers.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
+stamp=node_modules/.headwater-lock.sha256
+if [ "$(cat "$stamp" 2>/dev/null)" != "$(sha256sum < package-lock.json)" ] \
   || [ ! -f node_modules/zstd-napi/build/Release/binding.node ]; then
   step "installing node modules (npm install, following package-lock.json)"
-  npm install --no-audit --no-fund
+  npm install --no-save --no-audit --no-fund
+  sha256sum < package-lock.json > "$stamp"
 fi
 
 step "starting local services (first run builds them from Go modules: several minutes)"
@@ -36,15 +40,23 @@ slow=test/workflows/initial-sync.test.ts
 rest=()
 alone=()
 for f in "${files[@]}"; do if [ "$f" = "$slow" ]; then alone+=("$f"); else rest+=("$f"); fi; done
-run() {
+times=$(mktemp -d)
+trap 'rm -rf "$times"' EXIT
+run() { # run <name> <files...>: the spec report on stdout, each test's duration to $times/<name>
+  local name=$1; shift
   node --import tsx --test --test-concurrency="${HW_TEST_CONCURRENCY:-2}" --test-timeout=1200000 \
-    --test-reporter=spec "$@"
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=./scripts/test-durations.mjs --test-reporter-destination="$times/$name" "$@"
 }
 status=0
-if [ ${#rest[@]} -gt 0 ]; then run "${rest[@]}" || status=1; fi
+if [ ${#rest[@]} -gt 0 ]; then run rest "${rest[@]}" || status=1; fi
 if [ ${#alone[@]} -gt 0 ]; then
   step "tests run alone: ${alone[*]}"
-  run "${alone[@]}" || status=1
+  run alone "${alone[@]}" || status=1
 fi
-step "tests: $([ $status -eq 0 ] && echo 'all passed' || echo 'FAILED (see both summaries above)')"
+step "test times"
+node scripts/test-durations.mjs "$times"/* || true
+step "tests: $([ $status -eq 0 ] && echo 'all passed' || echo 'FAILED (see both summaries above)') in $((SECONDS / 60)) min $((SECONDS % 60)) s"
+echo "The local services are still up (so the next run starts at once): 'npm run services -- status' lists them," >&2
+echo "'npm run services -- down' stops them all." >&2
 exit $status
