@@ -10,7 +10,7 @@ import { MongoBulkWriteError, type Document, type MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Keyring } from '../codec/keys.js';
-import { decodeRaw } from '../lib/bson.js';
+import { decodeOrdered, toWire } from '../lib/bson.js';
 import type { TargetNs } from '../oplog/apply/index.js';
 import { DocumentSplitter } from '../snapshot/decode-snapshot.js';
 import type { CollectionManifest, Manifest } from '../snapshot/manifest.js';
@@ -69,7 +69,8 @@ export async function restoreCollection(o: RestoreCollectionOptions): Promise<Re
     if (batch.length === 0) return;
     o.signal?.throwIfAborted();
     const t0 = performance.now();
-    const docs = batch.map(decodeRaw);
+    // Field order kept byte for byte (decodeRaw would move integer-like names such as "2023" first).
+    const docs = batch.map((d) => toWire(decodeOrdered(d)));
     const t1 = performance.now();
     const duplicates = await insertBatch(coll, docs, tolerant);
     out.decodeMs += t1 - t0;
@@ -100,7 +101,8 @@ export async function restoreCollection(o: RestoreCollectionOptions): Promise<Re
 /** One unordered insert; returns how many documents were already there (tolerated only when `tolerant`). */
 async function insertBatch(coll: ReturnType<ReturnType<MongoClient['db']>['collection']>, docs: Document[], tolerant: boolean): Promise<number> {
   try {
-    await coll.insertMany(docs, { ordered: false, bypassDocumentValidation: true });
+    // forceServerObjectId: every document has its _id, and a Map (toWire) must not get a driver-made one.
+    await coll.insertMany(docs, { ordered: false, bypassDocumentValidation: true, forceServerObjectId: true });
     return 0;
   } catch (err) {
     if (!tolerant || !(err instanceof MongoBulkWriteError)) throw err;

@@ -119,11 +119,22 @@ export async function makeWorkload(): Promise<Workload> {
   };
 }
 
+/**
+ * An order whose field names include integer-like ones after others ("2023", nested "7"), as Maps so the
+ * driver writes them in this order: a restore that reordered fields (js-bson objects put such names
+ * first) would no longer hash like the source.
+ */
+function orderDoc(i: number): Map<string, unknown> {
+  const lines = [new Map<string, unknown>([['sku', `s${i % 7}`], ['7', new Int32(i % 7)], ['qty', new Int32(1 + (i % 3))]])];
+  return new Map<string, unknown>([['_id', new Int32(i)], ['code', `o-${i}`], ['2023', new Int32(i)], ['lines', lines], ['total', new Double(i * 1.5)]]);
+}
+
 async function phaseA(source: MongoClient): Promise<void> {
   const db = source.db(SRC_DB);
   await db.collection('users').insertMany(Array.from({ length: 300 }, (_, i) => makeDoc(i)));
   await db.collection('orders').insertMany(
-    Array.from({ length: 200 }, (_, i) => ({ _id: new Int32(i), code: `o-${i}`, lines: [{ sku: `s${i % 7}`, qty: new Int32(1 + (i % 3)) }], total: new Double(i * 1.5) })) as Document[],
+    Array.from({ length: 200 }, (_, i) => orderDoc(i)) as unknown as Document[],
+    { forceServerObjectId: true },
   );
 }
 

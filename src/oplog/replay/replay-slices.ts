@@ -10,7 +10,7 @@ import type { Document, MongoClient, Timestamp } from 'mongodb';
 import type { Logger } from 'pino';
 import type { SliceRecord } from '../../catalog/slices.js';
 import { ChecksumMismatch, SliceChainBroken } from '../../errors/domain-errors.js';
-import { decodeRaw, tsToString } from '../../lib/bson.js';
+import { decodeOrdered, tsToString } from '../../lib/bson.js';
 import { OplogApplier, type ApplierState, type ApplyResult, type TargetNs } from '../apply/index.js';
 
 export interface ReplayOptions {
@@ -74,7 +74,8 @@ export async function replaySlices(o: ReplayOptions): Promise<ReplayOutcome> {
     if (o.requireChain === true && rec.prevTs!.gt(out.through)) {
       throw new SliceChainBroken(`oplog slice '${rec._id}' starts after ${tsToString(rec.prevTs!)}, but the slices before it end at ${tsToString(out.through)}: entries in between are missing`, { details: { slice: rec._id } });
     }
-    const entries = (await o.read(rec)).map(decodeRaw);
+    // decodeOrdered, not decodeRaw: an entry's document keeps its field order (integer-like names too).
+    const entries = (await o.read(rec)).map(decodeOrdered);
     if (entries.length !== rec.count) {
       throw new ChecksumMismatch(`oplog slice '${rec._id}' holds ${entries.length} entries, its record says ${rec.count}`, { details: { slice: rec._id } });
     }
