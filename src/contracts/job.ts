@@ -20,15 +20,16 @@ export type JobCommand = z.infer<typeof JobCommand>;
 /** Ops Manager's alert, shown as the job's condition: not a state, the job waits for `resync`. */
 export const RESYNC_REQUIRED = 'backup requires a resync';
 
+const keepCount = (n: number) => z.number().int().min(0).default(n);
+
 /**
- * Retention as Ops Manager and Atlas default it: a snapshot every 6 hours; hourly snapshots kept 2 days
- * (48 hourly buckets), daily 7 days, weekly 4 weeks, monthly 12 months; a 24-hour point-in-time window.
+ * The groom's RetentionPolicy with the defaults of Ops Manager and Atlas: a snapshot every 6 hours (the
+ * policy's own default); hourly snapshots kept 2 days (48 hourly buckets), daily 7 days, weekly 4 weeks,
+ * monthly 12 months; a 24-hour point-in-time window. Any count not given takes its default.
  */
-export const JOB_RETENTION_DEFAULTS = {
-  intervalHours: 6,
-  keep: { hourly: 48, daily: 7, weekly: 4, monthly: 12 },
-  pointInTimeHours: 24,
-} as const;
+export const JobRetention = RetentionPolicy.extend({
+  keep: z.object({ hourly: keepCount(48), daily: keepCount(7), weekly: keepCount(4), monthly: keepCount(12) }).prefault({}),
+});
 
 export const JobDefinition = z.object({
   jobId: JobId,
@@ -38,7 +39,7 @@ export const JobDefinition = z.object({
   head: z.string().min(1).default('head'),
   filter: NamespaceFilter.prefault({}),
   /** Snapshot interval, bucket counts and point-in-time window: the groom's own policy schema. */
-  retention: RetentionPolicy.prefault(JOB_RETENTION_DEFAULTS),
+  retention: JobRetention.prefault({}),
   /** Snapshot store id; slices go to the slice store. */
   store: z.string().min(1).default('default'),
   sliceStore: z.string().min(1).default('default'),

@@ -149,9 +149,10 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     sourceDbs.push(db);
     await source.db(db).collection('c').insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: i, v: i })) as never[]);
 
-    const created = await jobs.createJob({ jobId, source: 'source', filter: { include: [db] }, retention: { intervalHours: 1 } });
+    // Short capture calls: the follow applies what a capture call took only once the call returns.
+    const created = await jobs.createJob({ jobId, source: 'source', filter: { include: [db] }, retention: { intervalHours: 1 } }, { captureSeconds: 2 });
     assert.equal(created.state, 'Inactive');
-    assert.deepEqual(created.definition.retention.keep, { hourly: 8, daily: 7, weekly: 4, monthly: 13 }, 'a given retention keeps its own bucket defaults');
+    assert.deepEqual(created.definition.retention, { intervalHours: 1, keep: { hourly: 48, daily: 7, weekly: 4, monthly: 12 }, pointInTimeHours: 24 });
     await assert.rejects(jobs.createJob({ jobId, source: 'source' }), IllegalTransition);
     await refusesIllegal(jobId);
     assert.equal((await deps.catalog.jobs.get(jobId)).state, 'Inactive');
@@ -251,7 +252,7 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const src = new Mongo(tiny.uri);
     try {
       await src.db(db).collection('c').insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, v: i })) as never[]);
-      await jobs.createJob({ jobId, source: 'tiny', filter: { include: [db] } }, { continueAsNewAfterEvents: 40, captureSeconds: 5 });
+      await jobs.createJob({ jobId, source: 'tiny', filter: { include: [db] } }, { continueAsNewAfterEvents: 40, captureSeconds: 2 });
       await jobs.startJob(jobId);
       const active = await waitState(jobId, 'Active', (v) => v.phase === 'following');
       const firstRun = (await t.client.workflow.getHandle(workflowIds.job(jobId)).describe()).runId;

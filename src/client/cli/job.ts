@@ -1,12 +1,131 @@
-// `headwater job check <jobId>`: proves the job's oplog slices cover its oplog without holes or overlaps.
+/**
+ * `headwater job create|list|show|start|stop|restart|terminate|resync|check`. Talks to Temporal through the
+ * client (check reads the catalog). Exit codes scripts can rely on: 0 done, 1 failed, 2 refused input (a bad
+ * argument, an unknown job, or a command the job's state does not allow, named with the allowed ones).
+ */
 import type { Command } from 'commander';
 import { checkJobCoverage } from '../../catalog/check-coverage.js';
 import { loadConfig } from '../../config/load.js';
+import type { JobCommand, JobDefinitionInput } from '../../contracts/job.js';
+import { HeadwaterError } from '../../errors/domain-errors.js';
 import { createDeps } from '../../worker/deps.js';
-import { print } from './context.js';
+import { print, withClient } from './context.js';
+import { jobReport, jobTable } from './job-format.js';
+
+/** Failure types that mean "your input was refused", not "something broke". */
+const REFUSED = new Set(['IllegalTransition', 'InvalidConfig', 'NotFound', 'ConnectionNotFound']);
+
+export class Refused extends Error {}
+
+/** Runs a command body and sets the exit code: 2 for a refusal, 1 for a failure. */
+async function guarded(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const refused = err instanceof Refused || (err instanceof HeadwaterError && REFUSED.has(err.type));
+    console.error(`headwater: ${(err as Error).message}`);
+    process.exitCode = refused ? 2 : 1;
+  }
+}
+
+const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+
+/** The job definition from `job create`'s options; absent options take the schema's defaults. */
+function definitionOf(jobId: string, o: Record<string, string | string[] | undefined>): JobDefinitionInput {
+  const keep = strip({ hourly: num(o.keepHourly as string), daily: num(o.keepDaily as string), weekly: num(o.keepWeekly as string), monthly: num(o.keepMonthly as string) });
+  // Only what was given: the job's defaults (Ops Manager's) fill the rest.
+  const retention = strip({ intervalHours: num(o.intervalHours as string), pointInTimeHours: num(o.windowHours as string), keep });
+  return strip({
+    jobId,
+    source: o.source as string,
+    head: o.head as string | undefined,
+    filter: { include: (o.include as string[]) ?? [], exclude: (o.exclude as string[]) ?? [] },
+    retention,
+    store: o.store as string | undefined,
+    compression: o.compression as never,
+    encryptionKeyId: o.keyId as string | undefined,
+    resyncPolicy: o.resyncPolicy as never,
+    headroomWarnSeconds: num(o.headroomWarnSeconds as string),
+  }) as JobDefinitionInput;
+}
+
+/** Drops absent options, so that the schema's defaults apply to them. */
+function strip<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 export function registerJobCommands(program: Command): void {
-  const job = program.command('job').description('backup jobs');
+  const job = program.command('job').description('backup jobs: one Temporal workflow per job, with Ops Manager states');
+  // Argument errors are refusals (2); help is not an error.
+  job.exitOverride((err) => process.exit(err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : 2));
+
+  job
+    .command('create <jobId>')
+    .description('define a job (Inactive until started); defaults: snapshot every 6 h, keep 48 hourly, 7 daily, 4 weekly, 12 monthly, 24 h window')
+    .requiredOption('--source <connection>', 'connection id of the source replica set')
+    .option('--head <connection>', 'connection id of the head database')
+    .option('--include <ns...>', 'namespaces to back up (db, db.coll, wildcards)')
+    .option('--exclude <ns...>', 'namespaces to leave out')
+    .option('--interval-hours <h>', 'hours between snapshots')
+    .option('--keep-hourly <n>').option('--keep-daily <n>').option('--keep-weekly <n>').option('--keep-monthly <n>')
+    .option('--window-hours <h>', 'point-in-time window (oplog kept), in hours')
+    .option('--store <id>', 'snapshot store id')
+    .option('--compression <c>', 'zstd, gzip or none')
+    .option('--key-id <id>', 'encrypt snapshots with this key (HEADWATER_KEY_<ID> in the worker)')
+    .option('--resync-policy <p>', 'manual or auto')
+    .option('--headroom-warn-seconds <s>', 'warn when the oplog headroom falls below this')
+    .option('--json', 'print JSON')
+    .action((jobId: string, o) =>
+      guarded(() =>
+        withClient(async (client) => {
+          const view = await client.jobs.createJob(definitionOf(jobId, o));
+          print(view, o.json, () => `created job ${jobId} (${view.state}); start it with 'headwater job start ${jobId}'`);
+        }),
+      ),
+    );
+
+  job
+    .command('list')
+    .option('--json', 'print JSON')
+    .action((o) =>
+      guarded(() =>
+        withClient(async (client) => {
+          const jobs = await client.jobs.listJobs();
+          print(jobs, o.json, () => jobTable(jobs));
+        }),
+      ),
+    );
+
+  job
+    .command('show <jobId>')
+    .description('state, phase, sync progress, lag, headroom, last snapshot, Schedules')
+    .option('--json', 'print JSON')
+    .action((jobId: string, o) => guarded(() => withClient(async (client) => {
+      const s = await client.jobs.jobStatus(jobId);
+      print(s, o.json, () => jobReport(s));
+    })));
+
+  const commands: Array<[JobCommand, string]> = [
+    ['start', 'Inactive -> initial sync -> Active'],
+    ['stop', 'Active (or initial sync) -> Stopped: no capture, no apply, snapshots kept, Schedules paused'],
+    ['restart', 'Stopped -> a new initial sync -> Active'],
+    ['resync', 'Active -> a new initial sync -> Active (after "backup requires a resync")'],
+    ['terminate', 'Stopped -> Inactive: deletes every snapshot, slice, head database and Schedule of the job'],
+  ];
+  for (const [command, description] of commands) {
+    const c = job.command(`${command} <jobId>`).description(description).option('--reason <text>', 'recorded in the job event log').option('--json', 'print JSON');
+    if (command === 'terminate') c.option('--yes', 'confirm: every retained snapshot of the job is deleted');
+    c.action((jobId: string, o) =>
+      guarded(async () => {
+        if (command === 'terminate' && !o.yes) throw new Refused(`terminate deletes every snapshot of job '${jobId}': repeat with --yes`);
+        await withClient(async (client) => {
+          const view = await client.jobs.command(jobId, command, o.reason);
+          print(view, o.json, () => `job ${jobId}: ${view.state}${view.syncNumber ? ` (initial sync ${view.syncNumber})` : ''}`);
+        });
+      }),
+    );
+  }
+
   job
     .command('check <jobId>')
     .description('check that the captured oplog slices are continuous from the sync start')
