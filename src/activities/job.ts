@@ -59,7 +59,7 @@ export function createJobActivities(deps: Deps) {
 
     /** Terminate: Schedules first (nothing new starts), then snapshots, slices, sync records and heads. */
     async removeJob(raw: JobDefinition): Promise<RemovedJobData> {
-      return asActivity(async () => {
+      return asActivity(() => keepAlive(async () => {
         const job = JobDefinition.parse(raw);
         const schedules = await temporal((c) => deleteJobSchedules(c, job.jobId));
         const removed = await removeJobData({
@@ -71,7 +71,7 @@ export function createJobActivities(deps: Deps) {
           onProgress: heartbeat,
         });
         return { ...removed, schedules };
-      });
+      }));
     },
 
     /** After a resync completed: the heads of earlier syncs are replaced by the new one. */

@@ -187,6 +187,16 @@ export class JobRunner {
     ]);
   }
 
+  /** A child's search attributes: found beside its job (the sync keeps its own phase current). */
+  private childAttributes(state: string, phase: string) {
+    return [
+      { key: JobIdKey, value: this.jobId },
+      { key: SourceKey, value: this.p.job.source },
+      { key: StateKey, value: state },
+      { key: PhaseKey, value: phase },
+    ];
+  }
+
   /** Takes the next machine state, publishes it and mirrors it into the catalog with an event. */
   private async enter(next: JobMachineState, kind: EventKind, message: string, details?: Record<string, unknown>): Promise<void> {
     this.m = next;
@@ -239,6 +249,7 @@ export class JobRunner {
     try {
       result = await executeChild(initialSync, {
         workflowId: workflowIds.initialSync(this.jobId, n),
+        typedSearchAttributes: this.childAttributes('Initial Sync', 'starting'),
         args: [{ jobId: this.jobId, syncNumber: n, source: this.p.job.source, head: this.p.job.head, sliceStore: this.p.job.sliceStore, filter: this.p.job.filter }],
       });
     } catch (err) {
@@ -264,6 +275,7 @@ export class JobRunner {
   private async startFollow(n: number, from: string): Promise<void> {
     await startChild(follow, {
       workflowId: workflowIds.tail(this.jobId),
+      typedSearchAttributes: this.childAttributes('Active', 'following'),
       // It outlives this run's continue-as-new; stop and terminate end it explicitly.
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [

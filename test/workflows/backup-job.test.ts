@@ -174,9 +174,9 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
         for await (const w of t.client.workflow.list({ query: `HeadwaterState = 'Active' AND HeadwaterJobId = '${jobId}'` })) ids.push(w.workflowId);
         return ids;
       },
-      (ids) => ids.length === 1,
+      (ids) => ids.length === 2,
     );
-    assert.deepEqual(found, [workflowIds.job(jobId)]);
+    assert.deepEqual(found.sort(), [workflowIds.job(jobId), workflowIds.tail(jobId)], 'the job and its follow child');
 
     // A write to the source reaches the head; the status shows the follow's lag and headroom.
     await source.db(db).collection('c').insertOne({ _id: 1000 as never, v: 'after sync' });
@@ -247,14 +247,21 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
 
   it('moves to "backup requires a resync" with the missing range when the oplog rolls over, and resync makes head == source; continue-as-new keeps state', async () => {
     const jobId = newJobId('br');
-    jobIds.push(jobId);
+    const autoId = newJobId('ba');
+    jobIds.push(jobId, autoId);
     const db = 'app';
     const src = new Mongo(tiny.uri);
     try {
       await src.db(db).collection('c').insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, v: i })) as never[]);
-      await jobs.createJob({ jobId, source: 'tiny', filter: { include: [db] } }, { continueAsNewAfterEvents: 40, captureSeconds: 2 });
-      await jobs.startJob(jobId);
+      await jobs.createJob({ jobId, source: 'tiny', filter: { include: [db] }, headroomWarnSeconds: 1_000_000 }, { continueAsNewAfterEvents: 40, captureSeconds: 2 });
+      // A second job on the same source resyncs by itself.
+      await jobs.createJob({ jobId: autoId, source: 'tiny', filter: { include: [db] }, resyncPolicy: 'auto' }, { captureSeconds: 2 });
+      await Promise.all([jobs.startJob(jobId), jobs.startJob(autoId)]);
       const active = await waitState(jobId, 'Active', (v) => v.phase === 'following');
+      await waitState(autoId, 'Active', (v) => v.phase === 'following');
+      // Headroom below the job's threshold shows as a warning before any rollover.
+      const warned = await until('a headroom warning', () => jobs.jobStatus(jobId), (st) => (st.follow?.warnings.length ?? 0) > 0);
+      assert.match(warned.follow!.warnings[0]!, /^oplog headroom is \d+s, below 1000000s/);
       const firstRun = (await t.client.workflow.getHandle(workflowIds.job(jobId)).describe()).runId;
 
       // The worker goes away; the oplog is flooded far past its 64 KiB and trimmed; writes to the job's
@@ -276,6 +283,13 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
       await until('the condition in the catalog', () => deps.catalog.jobs.get(jobId), (r) => r.condition === 'backup requires a resync');
       assert.equal((await deps.catalog.events.list(jobId, 'resync required')).length, 1);
       await refusesIllegal(jobId);
+
+      // resyncPolicy auto: the other job records that it resynced by itself, and is Active on sync 2.
+      const auto = await waitState(autoId, 'Active', (v) => v.syncNumber === 2 && v.phase === 'following');
+      assert.equal(auto.condition, undefined);
+      assert.equal(auto.counters.autoResyncs, 1);
+      assert.equal((await deps.catalog.events.list(autoId, 'auto resync')).length, 1);
+      assert.deepEqual(await digest(head, headDbName(autoId, 2, db), 'c'), await digest(src, db, 'c'));
 
       const resync = await jobs.resyncJob(jobId);
       assert.equal(resync.state, 'Initial Sync');
