@@ -3,6 +3,7 @@ import type { Deps } from '../worker/deps.js';
 import { createCaptureActivities } from './capture.js';
 import { createGroomActivities } from './groom.js';
 import { createJobActivities } from './job.js';
+import { createRestoreActivities } from './restore.js';
 import { createSnapshotActivities } from './snapshot.js';
 import { createInitialSyncActivities } from './initial-sync.js';
 
@@ -13,5 +14,6 @@ export function createActivities(deps: Deps) {
     ...createSnapshotActivities(deps),
     ...createGroomActivities(deps),
     ...createJobActivities(deps),
+    ...createRestoreActivities(deps),
   };
 }

@@ -83,6 +83,8 @@ export const CollectionProgress = z.object({
   expected: z.number().int(),
   docs: z.number().int(),
   done: z.boolean(),
+  /** The collection's last attempt went on from an earlier attempt's cursor (a worker died mid-way). */
+  resumed: z.boolean().optional(),
 });
 
 export const AppliedOp = z.object({ ts: TsString, ns: z.string() });

@@ -5,3 +5,4 @@ export { initialSync } from './initial-sync.js';
 export { groom } from './groom.js';
 export { snapshot } from './snapshot.js';
 export { scheduledSnapshot } from './scheduled-snapshot.js';
+export { restore } from './restore.js';

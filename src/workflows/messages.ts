@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { JobCommand, JobCommandRequest, JobView, SnapshotTaken } from '../contracts/job.js';
 import type { FollowStatus } from '../contracts/follow.js';
 import type { SyncProgress } from '../contracts/initial-sync.js';
+import type { RestoreStatus } from '../contracts/restore.js';
 import type { PauseApplyReply, PauseApplyRequest, ResumeApplyRequest, ResumeApplyResult, SnapshotStatus } from '../contracts/snapshot.js';
 
 /** The phase of an initial sync and its progress: documents, bytes, slices, per collection. */
@@ -19,6 +20,9 @@ export const resumeApplyUpdate = defineUpdate<ResumeApplyResult, [ResumeApplyReq
 
 /** Phase and timestamp of a snapshot being taken. */
 export const snapshotStatusQuery = defineQuery<SnapshotStatus>('snapshotStatus');
+
+/** Phase of a restore, its plan, per-collection progress, verification and the replay's last op. */
+export const restoreStatusQuery = defineQuery<RestoreStatus>('restoreStatus');
 
 /** The backup job's own view: state, condition, phase, sync number, last snapshot, counters, definition. */
 export const jobStatusQuery = defineQuery<JobView>('jobStatus');

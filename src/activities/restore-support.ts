@@ -1,0 +1,83 @@
+/**
+ * What the restore activities share: the key named by a KeyRef, the snapshot's manifest (read once per
+ * worker and kept: a manifest never changes under its key), and the translation of what a replay learned
+ * about dropped collections and indexes into a payload the index build can take in another activity.
+ */
+import type { Catalog } from '../catalog/catalog.js';
+import { Keyring, loadKey } from '../codec/keys.js';
+import type { IndexPlan, PlannedCollection } from '../contracts/restore.js';
+import type { KeyRef } from '../contracts/snapshot.js';
+import { NotFound } from '../errors/domain-errors.js';
+import { splitNs } from '../lib/namespace.js';
+import type { RestorePlan } from '../restore/plan-restore.js';
+import type { TargetCollection } from '../restore/prepare-target.js';
+import type { ReplayToTimeOutcome } from '../restore/replay-to-time.js';
+import { readManifest } from '../snapshot/decode-snapshot.js';
+import { fromManifestJson, toManifestJson, type CollectionManifest, type Manifest } from '../snapshot/manifest.js';
+import type { Deps } from '../worker/deps.js';
+
+export function keyringOf(ref: KeyRef | undefined): Keyring | undefined {
+  return ref === undefined ? undefined : new Keyring([loadKey(ref)]);
+}
+
+const manifests = new Map<string, Promise<Manifest>>();
+const MANIFESTS_KEPT = 16;
+
+/** The manifest at `manifestKey` in store `store`, and the collection `ns` of it when asked for. */
+export async function manifestCollection(
+  deps: Deps,
+  ref: { store: string; manifestKey: string },
+  ns?: string,
+): Promise<{ manifest: Manifest; collection: CollectionManifest }> {
+  const key = `${ref.store}\0${ref.manifestKey}`;
+  let read = manifests.get(key);
+  if (read === undefined) {
+    if (manifests.size >= MANIFESTS_KEPT) manifests.delete(manifests.keys().next().value!);
+    read = readManifest(deps.store(ref.store), ref.manifestKey);
+    read.catch(() => manifests.delete(key));
+    manifests.set(key, read);
+  }
+  const manifest = await read;
+  const collection = ns === undefined ? manifest.collections[0]! : manifest.collections.find((c) => c.ns === ns);
+  if (collection === undefined) throw new NotFound(`collection '${ns}' is not in manifest '${ref.manifestKey}'`);
+  return { manifest, collection };
+}
+
+/** The planned collections with their options from the manifest, as prepareTarget takes them. */
+export async function toTargetCollections(
+  deps: Deps,
+  p: { store: string; manifestKey: string; collections: PlannedCollection[] },
+): Promise<TargetCollection[]> {
+  const out: TargetCollection[] = [];
+  for (const c of p.collections) {
+    const { collection } = await manifestCollection(deps, p, c.ns);
+    out.push({ ns: c.ns, target: c.target, options: fromManifestJson(collection.options) });
+  }
+  return out;
+}
+
+/**
+ * The databases the job backs up (the namespace map's scope): its sync plan's and the snapshot's. The
+ * same rule as src/restore/open-snapshot.ts, which keeps it private; carried in the plan so that the
+ * replay and the index build map namespaces exactly as the plan did.
+ */
+export async function scopeOf(catalog: Catalog, plan: RestorePlan, manifest: Manifest): Promise<Set<string>> {
+  const dbs = new Set(manifest.collections.map((c) => splitNs(c.ns).db));
+  const sync = await catalog.syncs.get(plan.jobId, plan.syncNumber).catch(() => undefined);
+  for (const c of sync?.collections ?? []) dbs.add(splitNs(c.ns).db);
+  return dbs;
+}
+
+/** What the index build must leave out or retry, from the replay's index events (which stay in this process). */
+export function indexPlanOf(manifest: Manifest, r: ReplayToTimeOutcome): IndexPlan {
+  const goneCollections = manifest.collections.filter((c) => r.events.collectionGone(c.ns)).map((c) => c.ns);
+  const droppedIndexes = manifest.collections.flatMap((c) =>
+    c.indexes
+      .filter((spec) => r.events.indexDropped(c.ns, fromManifestJson(spec)))
+      .map((spec) => ({ ns: c.ns, index: String(spec.name) })),
+  );
+  const retry = r.indexFailures
+    .filter((f) => !r.events.indexDropped(f.ns, f.spec))
+    .map((f) => ({ ns: f.ns, index: f.index, spec: toManifestJson(f.spec) }));
+  return { goneCollections, droppedIndexes, retry };
+}
