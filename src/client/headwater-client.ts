@@ -11,6 +11,7 @@ import {
   WorkflowIdReusePolicy,
   type ScheduleOptionsAction,
 } from '@temporalio/client';
+import { RestoreInput, type RestoreListing, type RestoreResult, type RestoreStatus } from '../contracts/restore.js';
 import { FollowInput, type FollowStatus } from '../contracts/follow.js';
 import { InitialSyncInput, type SyncProgress, type SyncResult } from '../contracts/initial-sync.js';
 import {
@@ -25,6 +26,10 @@ import {
 import { InvalidConfig } from '../errors/domain-errors.js';
 import { TASK_QUEUE, scheduleIds, workflowIds } from '../workflows/ids.js';
 import { JobClient } from './job-client.js';
+import { restoreStatusQuery } from '../workflows/messages.js';
+import { restore } from '../workflows/restore.js';
+import { JobIdKey, PhaseKey } from '../workflows/search-attributes.js';
+import { restoreFailure, untilAccepted } from './restore-failure.js';
 
 export class HeadwaterClient {
   private constructor(
@@ -181,6 +186,57 @@ export class HeadwaterClient {
       if (err instanceof ScheduleNotFoundError) return false;
       throw err;
     }
+  }
+
+  /**
+   * Starts a restore (`restore/<restoreId>`; a restore id is made up when none is given) and waits until it
+   * is past its refusals (planning and preparing the target), so a refused restore throws here.
+   * @throws InvalidConfig for bad input (nothing started); RestoreFailure when the restore was refused
+   */
+  async startRestore(input: Omit<RestoreInput, 'restoreId'> & { restoreId?: string }): Promise<{ restoreId: string; workflowId: string }> {
+    const restoreId = input.restoreId ?? `r-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+    const p = parse(RestoreInput, { ...input, restoreId }, 'restore input');
+    const workflowId = workflowIds.restore(p.restoreId);
+    const handle = await this.temporal.workflow.start(restore, {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [p],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [{ key: PhaseKey, value: 'planning' }],
+    });
+    await untilAccepted(handle);
+    return { restoreId: p.restoreId, workflowId };
+  }
+
+  async restoreStatus(restoreId: string): Promise<RestoreStatus> {
+    return this.temporal.workflow.getHandle<typeof restore>(workflowIds.restore(restoreId)).query(restoreStatusQuery);
+  }
+
+  /** Waits for the restore's end. @throws RestoreFailure with the failure's type and message */
+  async restoreResult(restoreId: string): Promise<RestoreResult> {
+    try {
+      return await this.temporal.workflow.getHandle<typeof restore>(workflowIds.restore(restoreId)).result();
+    } catch (err) {
+      throw restoreFailure(err);
+    }
+  }
+
+  /** Restores known to Temporal, newest first, with the phase their search attribute shows. */
+  async listRestores(limit = 100): Promise<RestoreListing[]> {
+    const out: RestoreListing[] = [];
+    for await (const w of this.temporal.workflow.list({ query: `WorkflowType = '${restore.name}'`, pageSize: limit })) {
+      out.push({
+        restoreId: w.workflowId.replace(/^restore\//, ''),
+        workflowId: w.workflowId,
+        status: w.status.name,
+        phase: w.typedSearchAttributes.get(PhaseKey),
+        jobId: w.typedSearchAttributes.get(JobIdKey),
+        startTime: w.startTime,
+        closeTime: w.closeTime,
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Backup jobs: create, start, stop, restart, terminate, resync, status, list (job-client.ts). */

@@ -7,6 +7,7 @@ import { registerCatalogCommands } from './catalog.js';
 import { registerFollowCommands } from './follow.js';
 import { registerGroomCommands } from './groom.js';
 import { registerJobCommands } from './job.js';
+import { registerRestoreCommands } from './restore.js';
 import { registerSnapshotCommands } from './snapshot.js';
 import { registerSyncCommands } from './sync.js';
 
@@ -19,6 +20,7 @@ registerJobCommands(program);
 registerSnapshotCommands(program);
 registerGroomCommands(program);
 registerCatalogCommands(program);
+registerRestoreCommands(program);
 
 program.parseAsync(process.argv).catch((err: Error) => {
   console.error(`headwater: ${err.message}`);

@@ -1,0 +1,52 @@
+/**
+ * How a restore's failure reaches a person: the workflow's non-retryable ApplicationFailure, unwrapped to
+ * its type and message, marked `refused` when it means "nothing was written, change the request" (an
+ * unknown snapshot, a time outside the window, a target not empty), which the CLI exits 2 for.
+ */
+import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { REFUSAL_TYPES, type RestoreStatus } from '../contracts/restore.js';
+import { restoreStatusQuery } from '../workflows/messages.js';
+
+const REFUSALS = new Set<string>([...REFUSAL_TYPES, 'TargetUnreachable']);
+
+export class RestoreFailure extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    /** Refused before anything was written: the request must change, not be retried. */
+    readonly refused: boolean,
+  ) {
+    super(message);
+    this.name = 'RestoreFailure';
+  }
+}
+
+/** The failure a restore workflow ended with, as a RestoreFailure; anything else is returned as it is. */
+export function restoreFailure(err: unknown): unknown {
+  if (!(err instanceof WorkflowFailedError)) return err;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure && cause.type) {
+    return new RestoreFailure(cause.type, cause.message, REFUSALS.has(cause.type));
+  }
+  return new RestoreFailure('RestoreFailed', cause?.message ?? err.message, false);
+}
+
+/** Phases in which a restore may still be refused. */
+const REFUSING: ReadonlySet<RestoreStatus['phase']> = new Set(['planning', 'preparing target']);
+
+/**
+ * Waits until the restore is past its refusals, or ended. Polls the status query (a restore plans in a
+ * second or two); a failed restore's failure is thrown as a RestoreFailure.
+ */
+export async function untilAccepted(handle: WorkflowHandle, pollMs = 250): Promise<void> {
+  for (;;) {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') {
+      if (status.name === 'COMPLETED') return;
+      throw restoreFailure(await handle.result().then(() => undefined, (e: unknown) => e));
+    }
+    const s = await handle.query(restoreStatusQuery).catch(() => undefined);
+    if (s !== undefined && !REFUSING.has(s.phase) && s.phase !== 'failed') return;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
