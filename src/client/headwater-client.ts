@@ -208,8 +208,13 @@ export class HeadwaterClient {
     return { restoreId: p.restoreId, workflowId };
   }
 
+  /** The restore's phase and progress. @throws RestoreFailure (refused) for an unknown restore id */
   async restoreStatus(restoreId: string): Promise<RestoreStatus> {
-    return this.temporal.workflow.getHandle<typeof restore>(workflowIds.restore(restoreId)).query(restoreStatusQuery);
+    try {
+      return await this.temporal.workflow.getHandle<typeof restore>(workflowIds.restore(restoreId)).query(restoreStatusQuery);
+    } catch (err) {
+      throw restoreFailure(err);
+    }
   }
 
   /** Waits for the restore's end. @throws RestoreFailure with the failure's type and message */

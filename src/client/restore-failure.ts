@@ -3,7 +3,7 @@
  * its type and message, marked `refused` when it means "nothing was written, change the request" (an
  * unknown snapshot, a time outside the window, a target not empty), which the CLI exits 2 for.
  */
-import { ApplicationFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { REFUSAL_TYPES, type RestoreStatus } from '../contracts/restore.js';
 import { restoreStatusQuery } from '../workflows/messages.js';
 
@@ -23,6 +23,7 @@ export class RestoreFailure extends Error {
 
 /** The failure a restore workflow ended with, as a RestoreFailure; anything else is returned as it is. */
 export function restoreFailure(err: unknown): unknown {
+  if (err instanceof WorkflowNotFoundError) return new RestoreFailure('NotFound', `restore workflow '${err.workflowId}' is not known to temporal`, true);
   if (!(err instanceof WorkflowFailedError)) return err;
   const cause = err.cause;
   if (cause instanceof ApplicationFailure && cause.type) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NativeConnection, Worker } from '@temporalio/worker';
@@ -13,6 +13,9 @@ import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
 import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
+import { ContentHash } from '../../src/lib/content-hash.js';
+import { DocumentSplitter } from '../../src/snapshot/decode-snapshot.js';
+import type { Manifest } from '../../src/snapshot/manifest.js';
 import { digest } from '../harness/compare.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, createWorker, nativeConnection } from '../harness/temporal.js';
@@ -31,6 +34,7 @@ describe('headwater restore (the CLI, against a worker)', () => {
   let worker: Worker;
   let running: Promise<void>;
   let configFile: string;
+  let manifest: Manifest;
   const catalogDb = uniqueName('hw_cat_rcli');
   const taskQueue = uniqueName('hw-rcli');
   const dbs: string[] = [];
@@ -66,7 +70,7 @@ describe('headwater restore (the CLI, against a worker)', () => {
     writeFileSync(configFile, stringify(config));
     deps = createDeps(parseConfig(config));
     h = await makeHead(head, deps.catalog, { jobId: newJobId('rc'), collections: [{ name: 'a', count: 300 }, { name: 'b', count: 50, size: 'medium' }], consistentAt: T0 });
-    await snapshotNow({ head, store: s.store, catalog: deps.catalog, plan: h.plan, ts: T0, storeId: 'snaps' });
+    manifest = await snapshotNow({ head, store: s.store, catalog: deps.catalog, plan: h.plan, ts: T0, storeId: 'snaps' });
     // One insert after the snapshot, captured as a real oplog slice chained to it.
     const entry = BSON.serialize({ ts: T1, t: 1, v: 2, op: 'i', ns: 'src.a', o: { _id: new Int32(900_001), n: new Int32(1) }, wall: new Date(T1.high * 1000) });
     await new SliceStore(deps.store, deps.catalog.slices).writeOplogSlice({ jobId: h.jobId, sliceStore: 'snaps' }, { entries: [entry], walls: [NaN], firstTs: T1, lastTs: T1, prevTs: T0 });
@@ -97,6 +101,9 @@ describe('headwater restore (the CLI, against a worker)', () => {
     const status = await cli('status', id, '--json');
     assert.equal(status.code, 0, status.err);
     assert.equal(JSON.parse(status.out).phase, 'complete');
+    const unknown = await cli('status', `${h.jobId}-none`);
+    assert.equal(unknown.code, 2, unknown.err);
+    assert.match(unknown.err, /^headwater: restore workflow 'restore\/.+-none' is not known to temporal$/m);
     const list = await cli('list');
     assert.equal(list.code, 0, list.err);
     assert.match(list.out, new RegExp(`^${id}  completed  complete  job ${h.jobId}`, 'm'));
@@ -133,5 +140,22 @@ describe('headwater restore (the CLI, against a worker)', () => {
     assert.match(badNumber.err, /--parallelism <n>' argument '0' is invalid\. expected a whole number from 1 to 16/);
     const dbsNow = (await head.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name);
     assert.ok(!dbsNow.includes(db), 'the refused restore wrote nothing');
+  });
+
+  it('export writes the snapshot in mongodump layout, each .bson equal to the manifest by count and hash', async () => {
+    const dir = join((s.store as FsBlobStore).root, '..', uniqueName('dump'));
+    const r = await cli('export', '--snapshot', snapshotId(h.jobId, T0), '--to-dir', dir);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /exported 2 collections/);
+    for (const c of manifest.collections) {
+      const [db, coll] = [c.ns.slice(0, c.ns.indexOf('.')), c.ns.slice(c.ns.indexOf('.') + 1)];
+      const hash = new ContentHash();
+      for (const doc of new DocumentSplitter(c.ns).push(readFileSync(join(dir, db, `${coll}.bson`)))) hash.add(doc);
+      assert.deepEqual([hash.count, hash.digest()], [c.count, c.contentHash], `${c.ns}.bson`);
+      assert.equal(JSON.parse(readFileSync(join(dir, db, `${coll}.metadata.json`), 'utf8')).collectionName, coll);
+    }
+    const unknown = await cli('export', '--snapshot', `${h.jobId}/0001700000000-0000000001`, '--to-dir', dir);
+    assert.equal(unknown.code, 2, unknown.err);
+    assert.match(unknown.err, /^headwater: snapshot '.+0001700000000-0000000001' is not in the catalog$/m);
   });
 });
