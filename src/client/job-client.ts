@@ -13,6 +13,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import {
   BackupJobInput,
+  JobChanges,
   JobDefinition,
   type JobCommand,
   type JobDefinitionInput,
@@ -26,7 +27,7 @@ import { HeadwaterError, IllegalTransition, InvalidConfig, NotFound } from '../e
 import { FailureTypes, type FailureType } from '../errors/failure-types.js';
 import { backupJob } from '../workflows/backup-job.js';
 import { workflowIds } from '../workflows/ids.js';
-import { followStatusQuery, jobCommandUpdates, jobStatusQuery, syncProgressQuery } from '../workflows/messages.js';
+import { followStatusQuery, jobCommandUpdates, jobStatusQuery, syncProgressQuery, updateJobUpdate } from '../workflows/messages.js';
 import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../workflows/search-attributes.js';
 import { describeJobSchedules, type ScheduleState } from './schedules.js';
 
@@ -73,6 +74,32 @@ export class JobClient {
   async command(jobId: string, command: JobCommand, reason?: string): Promise<JobView> {
     try {
       return await this.temporal.workflow.getHandle(workflowIds.job(jobId)).executeUpdate(jobCommandUpdates[command], { args: [{ reason }] });
+    } catch (err) {
+      throw domainError(err, jobId);
+    }
+  }
+
+  /**
+   * Changes the snapshot interval, bucket counts, window, resync policy or headroom threshold, in any state:
+   * the definition is saved and the Schedules rewritten (the follow takes a new headroom threshold at its
+   * next start). The changes are merged into the current definition; what is not given stays.
+   */
+  async updateJob(jobId: string, changes: JobChanges, reason?: string): Promise<JobView> {
+    const c = JobChanges.safeParse(changes);
+    if (!c.success) throw new InvalidConfig(`invalid job update: ${c.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const current = (await this.view(jobId)).definition;
+    const { intervalHours, keep, pointInTimeHours, ...rest } = c.data;
+    const definition = {
+      ...current,
+      ...rest,
+      retention: {
+        intervalHours: intervalHours ?? current.retention.intervalHours,
+        pointInTimeHours: pointInTimeHours ?? current.retention.pointInTimeHours,
+        keep: { ...current.retention.keep, ...keep },
+      },
+    };
+    try {
+      return await this.temporal.workflow.getHandle(workflowIds.job(jobId)).executeUpdate(updateJobUpdate, { args: [{ definition, reason }] });
     } catch (err) {
       throw domainError(err, jobId);
     }

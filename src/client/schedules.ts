@@ -63,8 +63,8 @@ export async function upsertJobSchedules(client: Client, job: JobDefinition, tas
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       const handle = client.schedule.getHandle(scheduleId);
-      await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...POLICIES } }));
-      await handle.unpause('job started');
+      // Unpaused within the same update: a separate unpause could be applied before it and then undone.
+      await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...POLICIES }, state: { ...prev.state, paused: false, note: 'job started' } }));
     }
   }
 }

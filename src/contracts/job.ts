@@ -127,6 +127,23 @@ export type JobView = z.infer<typeof JobView>;
 export const JobCommandRequest = z.object({ reason: z.string().max(500).optional() }).prefault({});
 export type JobCommandRequest = z.input<typeof JobCommandRequest>;
 
+/** What `job update` may change while the job runs; the rest (source, head, filter, stores, key) needs a new job. */
+export const UPDATABLE_FIELDS = ['retention', 'resyncPolicy', 'headroomWarnSeconds'] as const;
+
+/** `job update`: the whole new definition (the client merges the changes into the current one). */
+export const UpdateJobRequest = z.object({ definition: JobDefinition, reason: z.string().max(500).optional() });
+export type UpdateJobRequest = z.input<typeof UpdateJobRequest>;
+
+/** The changes `job update` takes: any of the snapshot interval, bucket counts, window, resync policy, headroom threshold. */
+export const JobChanges = z.object({
+  intervalHours: z.number().positive().optional(),
+  keep: z.object({ hourly: z.number().int().min(0), daily: z.number().int().min(0), weekly: z.number().int().min(0), monthly: z.number().int().min(0) }).partial().optional(),
+  pointInTimeHours: z.number().min(0).optional(),
+  resyncPolicy: z.enum(['manual', 'auto']).optional(),
+  headroomWarnSeconds: z.number().int().min(0).optional(),
+});
+export type JobChanges = z.infer<typeof JobChanges>;
+
 /** Sent by the scheduled snapshot when it committed one. */
 export const SnapshotTaken = z.object({ snapshotId: z.string(), ts: TsString });
 export type SnapshotTaken = z.infer<typeof SnapshotTaken>;

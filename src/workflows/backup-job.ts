@@ -1,14 +1,15 @@
 /**
  * The backup job (`job/<jobId>`): one entity workflow per job, with Ops Manager's states. Handlers are
  * registered first: a status query, one update per command (start, stop, restart, terminate, resync) whose
- * synchronous validator refuses an illegal transition before anything reaches history, and a signal from
+ * synchronous validator refuses an illegal transition before anything reaches history, `updateJob`
+ * (schedule, retention, window), and a signal from
  * scheduled snapshots. The state and its work live in JobRunner; this file waits and, when Temporal
  * suggests it (or a test's small threshold is passed), continues-as-new with the whole state.
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { BackupJobInput, JOB_COMMANDS, type JobCommand } from '../contracts/job.js';
 import { JobRunner } from './job-runner.js';
-import { jobCommandUpdates, jobStatusQuery, snapshotTakenSignal } from './messages.js';
+import { jobCommandUpdates, jobStatusQuery, snapshotTakenSignal, updateJobUpdate } from './messages.js';
 
 export async function backupJob(input: BackupJobInput): Promise<never> {
   const p = BackupJobInput.parse(input);
@@ -20,6 +21,7 @@ export async function backupJob(input: BackupJobInput): Promise<never> {
       validator: (req) => job.validate(command, req),
     });
   }
+  setHandler(updateJobUpdate, (req) => job.update(req), { validator: (req) => job.validateUpdate(req) });
   setHandler(snapshotTakenSignal, (s) => job.snapshotTaken(s));
 
   await job.begin();

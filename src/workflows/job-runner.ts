@@ -22,6 +22,9 @@ import type { createActivities } from '../activities/index.js';
 import {
   JobCommandRequest,
   RESYNC_REQUIRED,
+  UPDATABLE_FIELDS,
+  UpdateJobRequest,
+  type JobDefinition,
   type BackupJobParams,
   type FollowOutcome,
   type JobCommand,
@@ -129,6 +132,36 @@ export class JobRunner {
         return;
       }
     }
+  }
+
+  /** `job update` validator: the new definition parses and changes only what may change while the job runs. */
+  validateUpdate(req: unknown): void {
+    const r = UpdateJobRequest.safeParse(req);
+    if (!r.success) throw ApplicationFailure.nonRetryable(`invalid job update: ${r.error.message}`, 'InvalidConfig');
+    const fixed = (d: JobDefinition) => JSON.stringify({ ...d, ...Object.fromEntries(UPDATABLE_FIELDS.map((f) => [f, null])) });
+    if (fixed(r.data.definition) !== fixed(this.p.job)) {
+      throw ApplicationFailure.nonRetryable(
+        `job update may change only ${UPDATABLE_FIELDS.join(', ')}; source, head, filter, stores and key need a new job`,
+        'InvalidConfig',
+      );
+    }
+  }
+
+  /** Saves the new definition and, unless Inactive, rewrites the Schedules with it (paused again when Stopped). */
+  update(req: UpdateJobRequest): Promise<JobView> {
+    return this.lock.run(async () => {
+      this.validateUpdate(req);
+      const { definition, reason } = UpdateJobRequest.parse(req);
+      this.p.counters.commands += 1;
+      this.p.job = definition;
+      await quick.saveJob(definition);
+      await quick.recordJobEvent({ jobId: this.jobId, kind: 'command', message: `update${reason ? `: ${reason}` : ''}`, details: { retention: definition.retention } });
+      if (this.m.state !== 'Inactive') {
+        await quick.upsertJobSchedules(definition);
+        if (this.m.state === 'Stopped') await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'job stopped' });
+      }
+      return this.view();
+    });
   }
 
   snapshotTaken(s: SnapshotTaken): void {

@@ -1,6 +1,6 @@
 // Every signal, update and query of the workflows, with typed arguments and results.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { JobCommand, JobCommandRequest, JobView, SnapshotTaken } from '../contracts/job.js';
+import type { JobCommand, JobCommandRequest, JobView, SnapshotTaken, UpdateJobRequest } from '../contracts/job.js';
 import type { FollowStatus } from '../contracts/follow.js';
 import type { SyncProgress } from '../contracts/initial-sync.js';
 import type { RestoreStatus } from '../contracts/restore.js';
@@ -35,6 +35,9 @@ export const jobCommandUpdates = {
   terminate: defineUpdate<JobView, [JobCommandRequest]>('terminateJob'),
   resync: defineUpdate<JobView, [JobCommandRequest]>('resyncJob'),
 } satisfies Record<JobCommand, unknown>;
+
+/** Changes the job's schedule, retention, window, resync policy or headroom threshold, in any state. */
+export const updateJobUpdate = defineUpdate<JobView, [UpdateJobRequest]>('updateJob');
 
 /** A scheduled snapshot of the job was committed (sent by the scheduled-snapshot workflow). */
 export const snapshotTakenSignal = defineSignal<[SnapshotTaken]>('snapshotTaken');

@@ -83,7 +83,12 @@ describe('headwater job (CLI process, dev server, real worker)', () => {
     const table = await run('list');
     assert.match(table.out, /^JOB\s+STATE\s+PHASE\s+SOURCE/);
 
+    const updated = await run('update', jobId, '--keep-daily', '9', '--json');
+    assert.equal(updated.code, 0, updated.err);
+    assert.equal((JSON.parse(updated.out) as JobStatus).definition.retention.keep.daily, 9);
+
     const refusals: Array<[string[], RegExp]> = [
+      [['update', jobId, '--interval-hours', '0'], /invalid job update: intervalHours/],
       [['create', jobId, '--source', 'source'], /cannot create job '.*': it exists/],
       [['create', 'other', '--source', 'source', '--interval-hours', '-1'], /invalid job definition: retention\.intervalHours/],
       [['stop', jobId], /cannot stop a job that is Inactive: allowed command is start$/m],
@@ -101,5 +106,6 @@ describe('headwater job (CLI process, dev server, real worker)', () => {
     const still = JSON.parse((await run('show', jobId, '--json')).out) as JobStatus;
     assert.equal(still.state, 'Inactive');
     assert.equal(still.counters.commands, 0, 'refused commands changed nothing');
+    assert.equal(still.definition.retention.intervalHours, 12);
   });
 });

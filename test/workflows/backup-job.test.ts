@@ -23,6 +23,7 @@ import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
 import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
 import { allowedCommands } from '../../src/workflows/job-machine.js';
+import { updateJobUpdate } from '../../src/workflows/messages.js';
 import { digest } from '../harness/compare.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
@@ -185,6 +186,17 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const status = await jobs.jobStatus(jobId);
     assert.ok(status.follow, 'following: the follow status is part of the job status');
     assert.equal(status.schedules.snapshot?.everyMs, 3_600_000);
+    assert.equal(status.schedules.snapshot?.paused, false);
+
+    // update while Active: the Schedules take the new interval, the catalog the new retention.
+    const updated = await jobs.updateJob(jobId, { intervalHours: 2, keep: { daily: 3 } }, 'test');
+    assert.deepEqual(updated.definition.retention, { intervalHours: 2, keep: { hourly: 48, daily: 3, weekly: 4, monthly: 12 }, pointInTimeHours: 24 });
+    assert.equal((await jobs.jobStatus(jobId)).schedules.groom?.everyMs, 7_200_000);
+    assert.equal((await deps.catalog.jobs.get(jobId)).definition.retention.keep.daily, 3);
+    await assert.rejects(
+      t.client.workflow.getHandle(workflowIds.job(jobId)).executeUpdate(updateJobUpdate, { args: [{ definition: { ...updated.definition, source: 'tiny' } }] }),
+      (err: Error) => /^job update may change only retention, resyncPolicy, headroomWarnSeconds/.test((err.cause as Error).message),
+    );
 
     // The snapshot Schedule's run snapshots the head and tells the job.
     await t.client.schedule.getHandle(scheduleIds.snapshot(jobId)).trigger();

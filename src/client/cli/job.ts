@@ -1,5 +1,5 @@
 /**
- * `headwater job create|list|show|start|stop|restart|terminate|resync|check`. Talks to Temporal through the
+ * `headwater job create|list|show|start|stop|restart|terminate|resync|update|check`. Talks to Temporal through the
  * client (check reads the catalog). Exit codes scripts can rely on: 0 done, 1 failed, 2 refused input (a bad
  * argument, an unknown job, or a command the job's state does not allow, named with the allowed ones).
  */
@@ -125,6 +125,34 @@ export function registerJobCommands(program: Command): void {
       }),
     );
   }
+
+  job
+    .command('update <jobId>')
+    .description('change the snapshot interval, retention, window, resync policy or headroom threshold, in any state')
+    .option('--interval-hours <h>', 'hours between snapshots')
+    .option('--keep-hourly <n>').option('--keep-daily <n>').option('--keep-weekly <n>').option('--keep-monthly <n>')
+    .option('--window-hours <h>', 'point-in-time window, in hours')
+    .option('--resync-policy <p>', 'manual or auto')
+    .option('--headroom-warn-seconds <s>', 'warn when the oplog headroom falls below this (at the next follow)')
+    .option('--reason <text>', 'recorded in the job event log')
+    .option('--json', 'print JSON')
+    .action((jobId: string, o) =>
+      guarded(() =>
+        withClient(async (client) => {
+          const keep = strip({ hourly: num(o.keepHourly), daily: num(o.keepDaily), weekly: num(o.keepWeekly), monthly: num(o.keepMonthly) });
+          const changes = strip({
+            intervalHours: num(o.intervalHours),
+            pointInTimeHours: num(o.windowHours),
+            keep: Object.keys(keep).length > 0 ? keep : undefined,
+            resyncPolicy: o.resyncPolicy,
+            headroomWarnSeconds: num(o.headroomWarnSeconds),
+          });
+          const view = await client.jobs.updateJob(jobId, changes, o.reason);
+          const r = view.definition.retention;
+          print(view, o.json, () => `job ${jobId} updated: snapshots every ${r.intervalHours} h, window ${r.pointInTimeHours} h, keep ${JSON.stringify(r.keep)}`);
+        }),
+      ),
+    );
 
   job
     .command('check <jobId>')
