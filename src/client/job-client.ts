@@ -125,6 +125,8 @@ export class JobClient {
     const snapAt = view.lastSnapshot === undefined ? undefined : Number(view.lastSnapshot.ts.split('.')[0]);
     return {
       ...view,
+      // During an initial sync, its phase in Ops Manager's words ('transferring', 'applying oplogs', ...).
+      phase: sync?.phase ?? view.phase,
       sync,
       follow,
       lastSnapshotAgeSeconds: snapAt === undefined ? undefined : Math.max(0, Math.round(Date.now() / 1000 - snapAt)),

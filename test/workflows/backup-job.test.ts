@@ -16,6 +16,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { JobClient } from '../../src/client/job-client.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JOB_COMMANDS, type JobCommand, type JobView } from '../../src/contracts/job.js';
+import { PHASES } from '../../src/contracts/initial-sync.js';
 import { IllegalTransition, NotFound } from '../../src/errors/domain-errors.js';
 import { headDbName } from '../../src/head/head-names.js';
 import { listHeadDatabases } from '../../src/job/head-databases.js';
@@ -27,7 +28,7 @@ import { updateJobUpdate } from '../../src/workflows/messages.js';
 import { digest } from '../harness/compare.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
-import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+import { bundle, connectTemporal, createWorker, historyText, nativeConnection } from '../harness/temporal.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const newJobId = (p: string) => uniqueName(p).replace(/_/g, '-').slice(0, 18);
@@ -162,6 +163,8 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const started = await jobs.startJob(jobId, 'first backup');
     assert.equal(started.state, 'Initial Sync');
     assert.equal(started.syncNumber, 1);
+    const syncing = await until('the sync in the status', () => jobs.jobStatus(jobId), (st) => st.sync !== undefined || st.state !== 'Initial Sync');
+    if (syncing.state === 'Initial Sync') assert.ok(PHASES.includes(syncing.phase as never), `an Ops Manager phase: ${syncing.phase}`);
     await refusesIllegal(jobId);
     const active = await waitState(jobId, 'Active', (v) => v.phase === 'following');
     assert.ok(active.consistentAt);
@@ -248,6 +251,13 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     assert.equal(stoppedInSync.state, 'Stopped');
     const sync3 = await t.client.workflow.getHandle(workflowIds.initialSync(jobId, 3)).describe();
     assert.equal(sync3.status.name, 'CANCELLED');
+
+    // Payloads name connections by id: no URI appears in any history of the job's workflows.
+    const ran: string[] = [];
+    for await (const w of t.client.workflow.list({ query: `WorkflowId STARTS_WITH 'job/${jobId}'` })) ran.push(w.workflowId);
+    // The job, its follow, three syncs, a scheduled snapshot and its snapshot child, two scheduled runs skipped or not.
+    assert.ok(ran.length >= 6, ran.join(', '));
+    for (const id of ran) assert.doesNotMatch(await historyText(t.client, id), /mongodb:\/\//, id);
 
     // Accepted updates are in history; refused ones never reached it.
     const history = await t.client.workflow.getHandle(workflowIds.job(jobId)).fetchHistory();
