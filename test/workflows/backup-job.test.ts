@@ -17,6 +17,7 @@ import { JobClient } from '../../src/client/job-client.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JOB_COMMANDS, type JobCommand, type JobView } from '../../src/contracts/job.js';
 import { PHASES } from '../../src/contracts/initial-sync.js';
+import type { GroomResult } from '../../src/contracts/snapshot.js';
 import { IllegalTransition, NotFound } from '../../src/errors/domain-errors.js';
 import { headDbName } from '../../src/head/head-names.js';
 import { listHeadDatabases } from '../../src/job/head-databases.js';
@@ -206,6 +207,12 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const snapped = await until('a scheduled snapshot', () => jobs.view(jobId), (v) => v.lastSnapshot !== undefined);
     assert.equal((await deps.catalog.snapshots.list(jobId)).length, 1);
     assert.equal(snapped.counters.snapshots, 1);
+    // The groom Schedule's run applies the job's retention (the one snapshot is the latest: kept).
+    const groomSchedule = t.client.schedule.getHandle(scheduleIds.groom(jobId));
+    await groomSchedule.trigger();
+    const groomRun = await until('a groom run', async () => (await groomSchedule.describe()).info.recentActions, (a) => a.length === 1);
+    const groomed = (await t.client.workflow.getHandle(groomRun[0]!.action.workflow.workflowId).result()) as GroomResult;
+    assert.deepEqual(groomed.expire.kept.map((k) => k.snapshotId), [snapped.lastSnapshot!.snapshotId]);
 
     // stop: the follow ends (nothing captured or applied), Schedules paused, snapshots kept.
     const stopped = await jobs.stopJob(jobId);
