@@ -70,10 +70,15 @@ export class JobClient {
   terminateJob = (jobId: string, reason?: string) => this.command(jobId, 'terminate', reason);
   resyncJob = (jobId: string, reason?: string) => this.command(jobId, 'resync', reason);
 
-  /** Gives a command; an illegal one throws IllegalTransition naming the state and the allowed commands. */
-  async command(jobId: string, command: JobCommand, reason?: string): Promise<JobView> {
+  /**
+   * Gives a command; an illegal one throws IllegalTransition naming the state and the allowed commands.
+   * `requestId` is the idempotency key: a retry with the same id gets the first reply, and runs nothing again.
+   */
+  async command(jobId: string, command: JobCommand, reason?: string, requestId?: string): Promise<JobView> {
     try {
-      return await this.temporal.workflow.getHandle(workflowIds.job(jobId)).executeUpdate(jobCommandUpdates[command], { args: [{ reason }] });
+      return await this.temporal.workflow
+        .getHandle(workflowIds.job(jobId))
+        .executeUpdate(jobCommandUpdates[command], { args: [{ reason }], updateId: requestId });
     } catch (err) {
       throw domainError(err, jobId);
     }

@@ -238,7 +238,10 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     assert.deepEqual((await listHeadDatabases(head, jobId)).map((d) => d.syncNumber), [2]);
 
     // stop, terminate: snapshots, slices, sync records, head and Schedules are gone; Inactive again.
-    await jobs.stopJob(jobId);
+    // A stop retried with its request id replies as the first did and runs nothing again.
+    const first = await jobs.command(jobId, 'stop', 'retried', `stop-${jobId}`);
+    const retried = await jobs.command(jobId, 'stop', 'retried', `stop-${jobId}`);
+    assert.deepEqual(retried, first);
     assert.ok((await deps.catalog.slices.countStream(jobId, 'oplog')) > 0);
     const terminated = await jobs.terminateJob(jobId, 'test');
     assert.equal(terminated.state, 'Inactive');

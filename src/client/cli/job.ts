@@ -113,13 +113,18 @@ export function registerJobCommands(program: Command): void {
     ['terminate', 'Stopped -> Inactive: deletes every snapshot, slice, head database and Schedule of the job'],
   ];
   for (const [command, description] of commands) {
-    const c = job.command(`${command} <jobId>`).description(description).option('--reason <text>', 'recorded in the job event log').option('--json', 'print JSON');
+    const c = job
+      .command(`${command} <jobId>`)
+      .description(description)
+      .option('--reason <text>', 'recorded in the job event log')
+      .option('--request-id <id>', 'idempotency key: repeating the command with it replies as the first time, doing nothing again')
+      .option('--json', 'print JSON');
     if (command === 'terminate') c.option('--yes', 'confirm: every retained snapshot of the job is deleted');
     c.action((jobId: string, o) =>
       guarded(async () => {
         if (command === 'terminate' && !o.yes) throw new Refused(`terminate deletes every snapshot of job '${jobId}': repeat with --yes`);
         await withClient(async (client) => {
-          const view = await client.jobs.command(jobId, command, o.reason);
+          const view = await client.jobs.command(jobId, command, o.reason, o.requestId);
           print(view, o.json, () => `job ${jobId}: ${view.state}${view.syncNumber ? ` (initial sync ${view.syncNumber})` : ''}`);
         });
       }),
