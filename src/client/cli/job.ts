@@ -8,6 +8,7 @@ import { checkJobCoverage } from '../../catalog/check-coverage.js';
 import { loadConfig } from '../../config/load.js';
 import type { JobCommand, JobDefinitionInput } from '../../contracts/job.js';
 import { HeadwaterError } from '../../errors/domain-errors.js';
+import { describeObjects, verifyJobObjects } from '../../oplog/verify-slices.js';
 import { createDeps } from '../../worker/deps.js';
 import { print, withClient } from './context.js';
 import { jobReport, jobTable } from './job-format.js';
@@ -163,6 +164,7 @@ export function registerJobCommands(program: Command): void {
     .command('check <jobId>')
     .description('check that the captured oplog slices are continuous from the sync start')
     .option('--sync-number <n>', 'the initial sync to check from', '1')
+    .option('--deep', 'also re-read every oplog slice and snapshot manifest, naming each damaged or missing one')
     .option('--json', 'print JSON')
     .action(async (jobId: string, o) => {
       const deps = createDeps(loadConfig());
@@ -178,6 +180,11 @@ export function registerJobCommands(program: Command): void {
               ].join('\n'),
         );
         if (!r.ok) process.exitCode = 2;
+        if (o.deep) {
+          const d = await verifyJobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId });
+          print(d, o.json, () => describeObjects(d));
+          if (!d.ok) process.exitCode = 1;
+        }
       } finally {
         await deps.close();
       }
