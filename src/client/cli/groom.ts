@@ -3,7 +3,7 @@
  * retention policy, now or on the job's own Temporal Schedule (`job/<jobId>/groom`).
  */
 import type { Command } from 'commander';
-import type { GroomInput, GroomResult, GroomSchedule } from '../../contracts/snapshot.js';
+import { GroomEvery, RetentionPolicy, type GroomInput, type GroomResult, type GroomSchedule } from '../../contracts/snapshot.js';
 import { InvalidConfig } from '../../errors/domain-errors.js';
 import { print, withClient } from './context.js';
 
@@ -13,17 +13,32 @@ const groomOptions = (c: Command) =>
     .option(
       '--policy <json>',
       'retention policy as JSON, e.g. {"keep":{"daily":7},"pointInTimeHours":24}',
-      '{}',
+      policy,
+      {},
     )
     .option('--json', 'print JSON');
 
-/** The --policy option, parsed; the policy's fields are checked by the client's schema. */
+/** The --policy option, parsed and checked against the retention schema before anything connects. */
 function policy(json: string): GroomInput['policy'] {
+  let raw: unknown;
   try {
-    return JSON.parse(json) as GroomInput['policy'];
+    raw = JSON.parse(json);
   } catch (err) {
     throw new InvalidConfig(`--policy is not JSON: ${(err as Error).message}`);
   }
+  const parsed = RetentionPolicy.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new InvalidConfig(`invalid --policy: ${i.path.join('.') || '(root)'}: ${i.message.toLowerCase()}`);
+  }
+  return raw as GroomInput['policy'];
+}
+
+/** The --every option: whole minutes, hours or days. */
+function every(value: string): string {
+  const parsed = GroomEvery.safeParse(value);
+  if (!parsed.success) throw new InvalidConfig(`invalid --every '${value}': ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
 }
 
 function describeResult(r: GroomResult): string {
@@ -52,7 +67,7 @@ export function registerGroomCommands(program: Command): void {
   groomOptions(groom.command('run <jobId>').description('groom now and wait for the result')).action(
     async (jobId: string, o) =>
       withClient(async (client) => {
-        await client.startGroom({ jobId, store: o.store, policy: policy(o.policy) });
+        await client.startGroom({ jobId, store: o.store, policy: o.policy });
         const r = await client.groomResult(jobId);
         print(r, o.json, () => describeResult(r));
       }),
@@ -61,13 +76,13 @@ export function registerGroomCommands(program: Command): void {
     groom
       .command('schedule <jobId>')
       .description("create or change the job's groom Schedule")
-      .requiredOption('--every <interval>', 'minutes, hours or days: 30m, 6h, 1d'),
+      .requiredOption('--every <interval>', 'minutes, hours or days: 30m, 6h, 1d', every),
   ).action(async (jobId: string, o) =>
     withClient(async (client) => {
       const s = await client.scheduleGroom({
         jobId,
         store: o.store,
-        policy: policy(o.policy),
+        policy: o.policy,
         every: o.every,
       });
       print(s, o.json, () => describeSchedule(s));

@@ -14,6 +14,7 @@ import { parseSnapshotRef } from '../../snapshot/snapshot-keys.js';
 import { describeReport, verifySnapshot } from '../../snapshot/verify-snapshot.js';
 import { createDeps, type Deps } from '../../worker/deps.js';
 import { print, withClient } from './context.js';
+import { syncNumber } from './options.js';
 
 interface KeyOptions {
   keyEnv?: string;
@@ -52,7 +53,7 @@ export function registerSnapshotCommands(program: Command): void {
     snapshot.command('take <jobId>').description('take a snapshot of the head at a consistent timestamp'),
   )
     .option('--store <id>', 'snapshot store id', 'default')
-    .option('--sync-number <n>', 'the initial sync whose head to snapshot', '1')
+    .option('--sync-number <n>', 'the initial sync whose head to snapshot', syncNumber, 1)
     .option('--compression <c>', 'zstd, gzip or none', 'zstd')
     .option('--no-wait', 'return once started')
     .option('--json', 'print JSON')
@@ -61,7 +62,7 @@ export function registerSnapshotCommands(program: Command): void {
         const id = await client.startSnapshot({
           jobId,
           store: o.store,
-          syncNumber: Number(o.syncNumber),
+          syncNumber: o.syncNumber as number,
           compression: o.compression,
           encryption: keyRef(o),
         });

@@ -1,6 +1,7 @@
 // `headwater sync start|status`: run an initial sync and watch its phases.
 import type { Command } from 'commander';
 import { print, withClient } from './context.js';
+import { syncNumber, wholeNumber } from './options.js';
 
 export function registerSyncCommands(program: Command): void {
   const sync = program.command('sync').description('initial sync of a job');
@@ -11,8 +12,8 @@ export function registerSyncCommands(program: Command): void {
     .option('--head <connection>', 'connection id of the head database', 'head')
     .option('--include <ns...>', 'namespaces to back up (db, db.coll, wildcards)', [])
     .option('--exclude <ns...>', 'namespaces to leave out', [])
-    .option('--sync-number <n>', 'sync number (a resync uses the next one)', '1')
-    .option('--parallelism <n>', 'collections and ranges copied at once', '4')
+    .option('--sync-number <n>', 'sync number (a resync uses the next one)', syncNumber, 1)
+    .option('--parallelism <n>', 'collections and ranges copied at once', wholeNumber('--parallelism', { min: 1, max: 32 }), 4)
     .option('--wait', 'wait until the sync is complete')
     .option('--json', 'print JSON')
     .action(async (jobId: string, o) =>
@@ -21,8 +22,8 @@ export function registerSyncCommands(program: Command): void {
           jobId,
           source: o.source,
           head: o.head,
-          syncNumber: Number(o.syncNumber),
-          parallelism: Number(o.parallelism),
+          syncNumber: o.syncNumber as number,
+          parallelism: o.parallelism as number,
           filter: { include: o.include, exclude: o.exclude },
         };
         const id = await client.startInitialSync(input);
@@ -33,11 +34,11 @@ export function registerSyncCommands(program: Command): void {
     );
   sync
     .command('status <jobId>')
-    .option('--sync-number <n>', 'sync number', '1')
+    .option('--sync-number <n>', 'sync number', syncNumber, 1)
     .option('--json', 'print JSON')
     .action(async (jobId: string, o) =>
       withClient(async (client) => {
-        const p = await client.syncProgress(jobId, Number(o.syncNumber));
+        const p = await client.syncProgress(jobId, o.syncNumber as number);
         print(p, o.json, () => {
           const rows = Object.entries(p.collections).map(
             ([ns, c]) => `  ${ns}: ${c.docs} docs, ${c.bytes} bytes, ${c.slices} slices, ${c.built} built`,
