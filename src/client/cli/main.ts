@@ -3,6 +3,9 @@
  * or a domain module, and prints a result a person can read (or JSON with --json).
  */
 import { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { describeError } from '../../errors/describe-error.js';
+import { EXIT_REFUSED } from '../../errors/exit-codes.js';
 import { registerCatalogCommands } from './catalog.js';
 import { registerFollowCommands } from './follow.js';
 import { registerGroomCommands } from './groom.js';
@@ -13,7 +16,10 @@ import { registerSyncCommands } from './sync.js';
 
 const program = new Command('headwater')
   .description('continuous, point-in-time backup for MongoDB')
-  .showHelpAfterError();
+  .option('--debug', 'print the stack trace of an error (or set HEADWATER_DEBUG=1)')
+  .showHelpAfterError()
+  // Argument errors (commander has printed them) are refusals, exit 2; help is not an error.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT_REFUSED));
 registerSyncCommands(program);
 registerFollowCommands(program);
 registerJobCommands(program);
@@ -22,7 +28,18 @@ registerGroomCommands(program);
 registerCatalogCommands(program);
 registerRestoreCommands(program);
 
-program.parseAsync(process.argv).catch((err: Error) => {
-  console.error(`headwater: ${err.message}`);
-  process.exit(1);
+program.parseAsync(process.argv).catch((err: unknown) => {
+  const d = describeError(err, temporalAddress);
+  console.error(`headwater: ${d.message}`);
+  if (process.argv.includes('--debug') || process.env.HEADWATER_DEBUG === '1') console.error(err);
+  process.exit(d.code);
 });
+
+/** The configured Temporal address, for the hint when it cannot be reached. */
+function temporalAddress(): string | undefined {
+  try {
+    return loadConfig().temporal.address;
+  } catch {
+    return undefined;
+  }
+}
