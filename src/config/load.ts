@@ -40,7 +40,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeadwaterConfi
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new InvalidConfig(`unable to read configuration file '${file}'`, { cause });
+    const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new InvalidConfig(`unable to read configuration file '${file}' (${code})`, { cause });
   }
-  return parseConfig(parseYaml(text), `configuration file '${file}'`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (cause) {
+    // The parser's own message spans lines (it quotes the source): keep its first line only.
+    const first = ((cause as Error).message.split('\n')[0] ?? '').trim().replace(/:$/, '');
+    throw new InvalidConfig(`invalid configuration file '${file}': not valid yaml: ${first}`, { cause });
+  }
+  return parseConfig(raw, `configuration file '${file}'`);
 }
