@@ -16,17 +16,11 @@ import { OplogRolledOver } from '../errors/domain-errors.js';
 import { decodeRaw, tsToString } from '../lib/bson.js';
 import { oldestOplogTs } from './headroom.js';
 
-/**
- * Entries per cursor batch. FerretDB rescans its oplog table for every getMore, so capture throughput
- * there is proportional to this; replies stay far below 16 MiB. MongoDB is indifferent.
- */
+/** Entries per cursor batch: replies stay far below 16 MiB, and a backlog drains in few round trips. */
 const TAIL_BATCH = 5000;
 
 /** The pause before reopening a cursor the server closed, in `await` mode. */
 const REOPEN_PAUSE_MS = 100;
-
-/** In poll mode, the longest an unchanged `changeMark` keeps the tail from reading the oplog itself. */
-const MARK_TRUST_MS = 5000;
 
 export interface OplogSliceOut {
   entries: Uint8Array[];
@@ -53,13 +47,10 @@ export interface TailOptions {
   /**
    * How to wait for new entries. `await` (the default): a tailable awaitData cursor, the server waits.
    * `poll`: a tailable cursor without awaitData, and the tail sleeps `pollMs` after an empty batch. For
-   * FerretDB, whose awaitData getMore rescans the whole oplog table every 10 ms while it waits.
-   * `changeMark` (poll mode): a cheap read whose value changes when entries are added (FerretDB: the
-   * oplog's collStats count and size, 8 ms where a read of the oplog scans it for 250 ms). While it equals
-   * its value before the last read that found nothing new, the tail does not read; a change it misses
-   * (a trim that removed as many entries as were added) delays capture by at most MARK_TRUST_MS.
+   * FerretDB, whose awaitData getMore re-runs its query every 10 ms while it waits: 10% of a core for
+   * an idle tail where polling every 200 ms takes 2% (docs/ferretdb-findings.md).
    */
-  wait?: { mode: 'await' } | { mode: 'poll'; pollMs: number; changeMark?: () => Promise<string> };
+  wait?: { mode: 'await' } | { mode: 'poll'; pollMs: number };
   writeSlice: (slice: OplogSliceOut) => Promise<void>;
   onProgress?: (p: { lastTs: Timestamp; slices: number; entries: number }) => void;
   signal?: AbortSignal;
@@ -85,18 +76,6 @@ export async function tailOplog(
   let anchor = opts.afterTs;
   let cursor = openCursor(anchor);
   let lastReadMs = 0;
-  // Poll mode with a change mark: the mark taken just before the last read that reached the server, and
-  // the mark after which a read found nothing new (with that read's time).
-  let fetchMark: string | undefined;
-  let lastFetchAt = 0;
-  let quiet: { mark: string; at: number } | undefined;
-  const unchanged = async (): Promise<boolean> => {
-    if (wait.mode !== 'poll' || wait.changeMark === undefined) return false;
-    const mark = await wait.changeMark();
-    if (quiet !== undefined && mark === quiet.mark && now() - quiet.at < MARK_TRUST_MS) return true;
-    fetchMark = mark;
-    return false;
-  };
   let everAnchored = false;
   const state = { lastTs: opts.afterTs, slices: 0, entries: 0 };
   let open = fresh();
@@ -131,20 +110,13 @@ export async function tailOplog(
     const stopAt = opts.deadline + (opts.graceMs ?? 10_000);
     while (now() < stopAt) {
       opts.signal?.throwIfAborted();
-      // What a read that reaches the server costs: on FerretDB a full oplog scan, which grows with the
-      // oplog and the server's load. Polling waits at least that long, so it never takes more than half
-      // of the server's time however slow the scan gets.
+      // What a read that reaches the server costs (a reopen on FerretDB scans the oplog). Polling waits
+      // at least that long, so it never takes more than half of the server's time however slow it gets.
       const fetches = cursor.bufferedCount() === 0 && !cursor.closed;
-      let raw: Uint8Array | null = null;
-      if (!fetches || !(await unchanged())) {
-        const readStart = now();
-        raw = (await cursor.tryNext()) as Uint8Array | null;
-        if (fetches) [lastReadMs, lastFetchAt] = [now() - readStart, readStart];
-      }
+      const readStart = now();
+      const raw = (await cursor.tryNext()) as Uint8Array | null;
+      if (fetches) lastReadMs = now() - readStart;
       if (raw === null) {
-        // Everything up to the last server read's mark is in: the oplog is quiet while the mark holds.
-        if (fetchMark !== undefined && lastFetchAt > (quiet?.at ?? -1))
-          quiet = { mark: fetchMark, at: lastFetchAt };
         if (now() >= opts.deadline) break; // drained after the deadline
         if (cursor.closed && !anchored) {
           await assertStillInOplog(opts.client, anchor);
@@ -156,9 +128,9 @@ export async function tailOplog(
           wait.mode === 'poll' ? Math.max(wait.pollMs, lastReadMs) : cursor.closed ? REOPEN_PAUSE_MS : 0;
         await idle(pollPause(pauseMs, open, opts, now()), opts.signal);
         if (cursor.closed) {
-          // The server ended the tailable cursor: FerretDB does after any batch that drains the results
-          // and when capped cleanup passes it, MongoDB when its position is lost. Reopen at the newest
-          // entry seen (the running maximum), which must come back first.
+          // The server ended the tailable cursor: FerretDB when capped cleanup passes it, MongoDB when its
+          // position is lost. Reopen at the newest entry seen (the running maximum), which must come back
+          // first.
           await cursor.close();
           anchor = open.lastTs;
           anchored = false;
