@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The local services Headwater's tests and demo run against, all on loopback:
 #   temporal  Temporal dev server (gRPC 127.0.0.1:7233, Web UI 127.0.0.1:8233), state kept in a file
-#   source    FerretDB (SQLite) as replica set rs0 with a capped local.oplog.rs, 127.0.0.1:27117
-#   head      FerretDB (SQLite) for the head database and the catalog, 127.0.0.1:27118
+#   source    FerretDB (SQLite, the project's patched build) as replica set rs0 with a capped local.oplog.rs,
+#             127.0.0.1:27117
+#   head      FerretDB (SQLite, patched) for the head database and the catalog, 127.0.0.1:27118
 #   minio     MinIO S3 on 127.0.0.1:9000 (console 127.0.0.1:9001) with the bucket "headwater-test"
 # Usage: scripts/services.sh up|down|status|logs [service...]
 # Idempotent: `up` leaves running services alone and waits until every one answers.
@@ -75,8 +76,8 @@ start_minio() {
 start() {
   case $1 in
     temporal) start_temporal ;;
-    # FerretDB scans a collection for every query (it uses no index), so the source keeps a small oplog
-    # trimmed often: 8 MiB by default (HW_OPLOG_SIZE_BYTES), cleaned every 5 s.
+    # FerretDB reads the whole oplog for a query on ts (once per tail cursor, and for its oldest entry), so
+    # the source keeps a small oplog trimmed often: 8 MiB by default (HW_OPLOG_SIZE_BYTES), cleaned every 5 s.
     source) start_ferret source "$HW_SOURCE_PORT" "$HW_SOURCE_DEBUG_PORT" --repl-set-name rs0 \
       --test-capped-cleanup-interval 5s --test-capped-cleanup-percentage 20 ;;
     head) start_ferret head "$HW_HEAD_PORT" "$HW_HEAD_DEBUG_PORT" ;;
