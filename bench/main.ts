@@ -29,7 +29,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
     const mod = (await import(String(new URL('./snapshot.js', import.meta.url)))) as { benchSnapshot: Suite };
     return mod.benchSnapshot;
   },
-  restore: () => Promise.reject(new NotImplemented('not implemented yet: suite restore depends on the restore issue (not filed yet; after issue 5)')),
+  restore: async () => (await import('./restore.js')).benchRestore,
 };
 
 async function runSuite(name: string, opts: SuiteOptions): Promise<SuiteResult> {
