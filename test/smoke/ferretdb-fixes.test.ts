@@ -151,6 +151,51 @@ describe('smoke: the patched FerretDB', () => {
       await db.command({ killCursors: capped, cursors: [id] });
     });
 
+    it('delivers every entry of concurrent writers to a tailable cursor: record order is commit order', async (t) => {
+      // Entries committed out of record order would be passed by a cursor that already read a later one.
+      const start = 1; // on a field of its own (m), apart from the other cases' n
+      await db.collection(capped).insertOne({ m: start - 1 });
+      const first = await db.command(
+        { find: capped, filter: { m: { $gte: start - 1 } }, tailable: true, awaitData: true, batchSize: 1 },
+        { promoteLongs: false },
+      );
+      const id = first.cursor.id as Long;
+      const writers = 8;
+      const each = 250;
+      const received = new Set<number>();
+      let done = false;
+      const reader = (async () => {
+        while (!done || received.size < writers * each) {
+          const more = await db.command({ getMore: id, collection: capped, maxTimeMS: 200 });
+          const batch = more.cursor.nextBatch as Document[];
+          for (const d of batch) received.add(d.m as number);
+          if (done && batch.length === 0) break; // every writer is done and a deadline passed: all is in
+        }
+      })();
+      const clients = Array.from({ length: writers }, () => mongoClient('head'));
+      try {
+        await Promise.all(
+          clients.map(async (c, w) => {
+            for (let i = 0; i < each; i += 1)
+              await c
+                .db(db.databaseName)
+                .collection(capped)
+                .insertOne({ m: start + w * each + i });
+          }),
+        );
+      } finally {
+        await Promise.all(clients.map((c) => c.close()));
+      }
+      done = true;
+      await reader;
+      await db.command({ killCursors: capped, cursors: [id] });
+      t.diagnostic(`${received.size} of ${writers * each} entries received`);
+      const missing = Array.from({ length: writers * each }, (_, i) => start + i).filter(
+        (n) => !received.has(n),
+      );
+      assert.deepEqual(missing, [], 'no entry was passed by the cursor');
+    });
+
     it('delivers every entry of a steady writer to an awaitData cursor across many deadlines', async (t) => {
       const writer = mongoClient('head');
       const wdb = writer.db(db.databaseName);
