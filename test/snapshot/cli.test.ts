@@ -103,11 +103,11 @@ describe('headwater snapshot verify, snapshot list and catalog rebuild (the CLI)
     assert.equal(JSON.parse(created.out.trim()).everyMs, 6 * 3_600_000);
     try {
       const bad = cli('groom', 'schedule', h.jobId, '--every', '90s');
-      assert.equal(bad.code, 1, bad.out);
-      assert.match(bad.out, /invalid groom schedule: every: every is a whole number of minutes, hours or days/);
+      assert.equal(bad.code, 2, bad.out);
+      assert.match(bad.out, /invalid --every '90s': every is a whole number/);
       const badPolicy = cli('groom', 'schedule', h.jobId, '--every', '1h', '--policy', '{"keep":{"daily":-1}}');
-      assert.equal(badPolicy.code, 1, badPolicy.out);
-      assert.match(badPolicy.out, /policy\.keep\.daily/);
+      assert.equal(badPolicy.code, 2, badPolicy.out);
+      assert.match(badPolicy.out, /invalid --policy: keep\.daily/);
       assert.equal(JSON.parse(show().out.trim()).everyMs, 6 * 3_600_000, 'refused input changed nothing');
       const changed = cli('groom', 'schedule', h.jobId, '--every', '1d', '--store', 'snaps');
       assert.equal(changed.code, 0, changed.out);
