@@ -61,17 +61,24 @@ export const TargetNs = z.object({ db: z.string(), coll: z.string() });
 export const PlannedCollection = z.object({ ns: z.string(), target: TargetNs, count: z.number().int(), bytes: z.number().int() });
 export type PlannedCollection = z.infer<typeof PlannedCollection>;
 
-/** The plan the workflow runs: references only. */
-export const RestorePlanRef = z.object({
+/** A plan (src/restore/plan-restore.ts makes it): references only, small enough for a workflow payload. */
+export const RestorePlan = z.object({
   jobId: z.string(),
   syncNumber: z.number().int(),
   snapshotId: z.string(),
+  /** The snapshot's store id and manifest key. */
   store: z.string(),
   manifestKey: z.string(),
   snapshotTs: TsString,
-  /** Inclusive bound of the replay (point in time only). */
+  /** Inclusive bound of the oplog replay; absent for a snapshot restore. */
   toTs: TsString.optional(),
+  /** Whether the time named one entry (`<seconds>,<increment>`) or a whole second. */
   exact: z.boolean().optional(),
+});
+export type RestorePlan = z.infer<typeof RestorePlan>;
+
+/** The plan the workflow runs: the plan, its namespace scope and its collections. */
+export const RestorePlanRef = RestorePlan.extend({
   /** The databases the job backs up: the namespace map's scope (a collection the replay creates is mapped too). */
   scope: z.array(z.string()),
   collections: z.array(PlannedCollection),

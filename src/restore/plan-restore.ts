@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SnapshotRecord } from '../catalog/snapshots.js';
-import { TsString } from '../contracts/initial-sync.js';
+import { RestorePlan } from '../contracts/restore.js';
 import { NotFound, RestoreOutsideWindow } from '../errors/domain-errors.js';
 import { tsToString } from '../lib/bson.js';
 import { parseSnapshotRef } from '../snapshot/snapshot-keys.js';
@@ -22,21 +22,8 @@ export const RestoreSource = z.union([
 ]);
 export type RestoreSource = z.infer<typeof RestoreSource>;
 
-/** A plan: references only, small enough for a workflow payload. */
-export const RestorePlan = z.object({
-  jobId: z.string(),
-  syncNumber: z.number().int(),
-  snapshotId: z.string(),
-  /** The snapshot's store id and manifest key. */
-  store: z.string(),
-  manifestKey: z.string(),
-  snapshotTs: TsString,
-  /** Inclusive bound of the oplog replay; absent for a snapshot restore. */
-  toTs: TsString.optional(),
-  /** Whether the time named one entry (`<seconds>,<increment>`) or a whole second. */
-  exact: z.boolean().optional(),
-});
-export type RestorePlan = z.infer<typeof RestorePlan>;
+/** The plan's schema lives with the workflow contracts, which carry it. */
+export { RestorePlan } from '../contracts/restore.js';
 
 /**
  * @throws InvalidConfig for a malformed snapshot id or time
