@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { MongoClient, Timestamp } from 'mongodb';
 import { headDbName } from '../src/head/head-names.js';
 import { decodeRaw, tsToString } from '../src/lib/bson.js';
+import { oldestOplogTs } from '../src/oplog/headroom.js';
 import { latestOplogTs } from '../src/source/plan-sync.js';
 import { mongoClient, uniqueName } from '../test/harness/services.js';
 import { cleanupOnAbort, dropDatabases, dropJob } from './harness/cleanup.js';
@@ -108,6 +109,14 @@ async function baseCopies(source: MongoClient, head: MongoClient, db: string, ta
 
 /** The window's entries of this database, from a mongodump of the oplog (or the driver, with a note). */
 async function windowEntries(r: SuiteResult, source: MongoClient, db: string, after: Timestamp, through: Timestamp, dir: string): Promise<Translated[]> {
+  // The replays need the whole window still in the source's oplog: a load the server now sustains can
+  // outrun the local 8 MiB oplog, and a trimmed window would read as a replay that lost entries.
+  const oldest = await oldestOplogTs(source);
+  if (oldest === undefined || oldest.gt(after))
+    throw new Error(
+      `the load outran the source oplog: its oldest entry ${oldest ? tsToString(oldest) : '(none)'} is after the window's start ` +
+        `${tsToString(after)}, so the replays cannot be measured; lower --ops (or raise HW_OPLOG_SIZE_BYTES for the services)`,
+    );
   const tools = ensureMongoTools();
   let docs;
   if ('unavailable' in tools) {
