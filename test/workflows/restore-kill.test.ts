@@ -103,13 +103,14 @@ describe('restore workflow under worker crashes (real worker process)', () => {
     assert.equal(final.phase, 'complete');
     assert.ok(Object.values(final.collections).some((c) => c.resumed === true), 'a collection went on from a heartbeat cursor');
     const history = await client.temporal.workflow.getHandle(workflowId).fetchHistory();
-    // History keeps one started event per activity, with the attempt that finished it: the kills hit
-    // one collection twice, or each collection once.
+    // History keeps one started event per activity, with the attempt that finished it. The first kill
+    // always lands inside a collection's activity; the second may land just after one finished (its
+    // count passed the mark with the last batch), so it need not cost a retry: at least one is proved.
     const attempts = history.events!.flatMap((e) => {
       const a = e.activityTaskStartedEventAttributes?.attempt;
       return a === undefined || a === null ? [] : [a];
     });
     const retries = attempts.reduce((n, a) => n + a - 1, 0);
-    assert.ok(retries >= 2, `two activity attempts were retried after the kills (attempts: ${attempts.join(', ')})`);
+    assert.ok(retries >= 1, `an activity attempt was retried after the kills (attempts: ${attempts.join(', ')})`);
   });
 });
