@@ -53,3 +53,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeadwaterConfi
   }
   return parseConfig(raw, `configuration file '${file}'`);
 }
+
+/** The configured Temporal address, or undefined when the configuration cannot be read (for error hints). */
+export function configuredTemporalAddress(): string | undefined {
+  try {
+    return loadConfig().temporal.address;
+  } catch {
+    return undefined;
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
-import { loadConfig } from '../config/load.js';
+import { configuredTemporalAddress, loadConfig } from '../config/load.js';
 import { describeError } from '../errors/describe-error.js';
 import { TASK_QUEUE } from '../workflows/ids.js';
 import { workflowsPath } from './bundle.js';
@@ -50,16 +50,8 @@ async function main(): Promise<void> {
 // A known error (an invalid config file, Temporal unreachable) is one line naming the file and field or
 // the address, exit 2 for a refusal; anything else keeps its stack for the logs.
 main().catch((err: unknown) => {
-  const d = describeError(err, temporalAddress);
+  const d = describeError(err, configuredTemporalAddress);
   if (d.type === undefined || process.env.HEADWATER_DEBUG === '1') console.error(err);
   if (d.type !== undefined) console.error(`headwater worker: ${d.message}`);
   process.exit(d.code);
 });
-
-function temporalAddress(): string | undefined {
-  try {
-    return loadConfig().temporal.address;
-  } catch {
-    return undefined;
-  }
-}

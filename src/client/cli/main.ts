@@ -3,7 +3,7 @@
  * or a domain module, and prints a result a person can read (or JSON with --json).
  */
 import { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { configuredTemporalAddress } from '../../config/load.js';
 import { describeError } from '../../errors/describe-error.js';
 import { EXIT_REFUSED } from '../../errors/exit-codes.js';
 import { registerCatalogCommands } from './catalog.js';
@@ -29,17 +29,9 @@ registerCatalogCommands(program);
 registerRestoreCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const d = describeError(err, temporalAddress);
+  const d = describeError(err, configuredTemporalAddress);
   console.error(`headwater: ${d.message}`);
   if (process.argv.includes('--debug') || process.env.HEADWATER_DEBUG === '1') console.error(err);
   process.exit(d.code);
 });
 
-/** The configured Temporal address, for the hint when it cannot be reached. */
-function temporalAddress(): string | undefined {
-  try {
-    return loadConfig().temporal.address;
-  } catch {
-    return undefined;
-  }
-}
