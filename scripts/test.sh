@@ -25,6 +25,12 @@ fi
 step "starting local services (first run builds them from Go modules: several minutes)"
 scripts/services.sh up
 
+# The Temporal UI test (test/ui) drives Debian's chromium headless through playwright-core: install it once.
+if [ ! -x /usr/bin/chromium ]; then
+  step "installing chromium (apt-get) for the Temporal UI test"
+  bash scripts/install-chromium.sh || echo "chromium could not be installed: the Temporal UI test will fail" >&2
+fi
+
 step "typecheck, lint, workflow bundle"
 npx tsc --noEmit -p .
 npx eslint --max-warnings 0 .
