@@ -13,6 +13,7 @@ import { restoreWindow, windowSummary } from '../../restore/restore-window.js';
 import { createDeps } from '../../worker/deps.js';
 import { RestoreFailure } from '../restore-failure.js';
 import { print, withClient } from './context.js';
+import { progressBar, withProgress } from './progress.js';
 import { registerRestoreExport } from './restore-export.js';
 
 const REFUSED = 2;
@@ -105,7 +106,12 @@ export function registerRestoreCommands(program: Command): void {
       await withClient(async (client) => {
         const { restoreId, workflowId } = await client.startRestore(input);
         if (o.wait !== true) return print({ restoreId, workflowId }, o.json === true, () => `started ${workflowId}`);
-        const r = await client.restoreResult(restoreId);
+        const r = await withProgress(
+          progressBar('restore', { json: o.json }),
+          client.restoreResult(restoreId),
+          () => client.restoreStatus(restoreId),
+          (s) => ({ value: s.counts.documents, total: s.counts.expectedDocuments, label: `${s.phase}: ${s.counts.documents} of ${s.counts.expectedDocuments} documents` }),
+        );
         print(r, o.json === true, () => describeResult(r));
       });
     }));

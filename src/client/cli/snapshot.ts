@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { Keyring, loadKey } from '../../codec/keys.js';
 import { loadConfig } from '../../config/load.js';
-import { KeyRef } from '../../contracts/snapshot.js';
+import { KeyRef, SNAPSHOT_PHASES } from '../../contracts/snapshot.js';
 import { InvalidConfig } from '../../errors/domain-errors.js';
 import { tsToString } from '../../lib/bson.js';
 import { readManifest } from '../../snapshot/decode-snapshot.js';
@@ -15,6 +15,7 @@ import { describeReport, verifySnapshot } from '../../snapshot/verify-snapshot.j
 import { createDeps, type Deps } from '../../worker/deps.js';
 import { print, withClient } from './context.js';
 import { syncNumber } from './options.js';
+import { phaseReading, progressBar, withProgress } from './progress.js';
 
 interface KeyOptions {
   keyEnv?: string;
@@ -67,7 +68,12 @@ export function registerSnapshotCommands(program: Command): void {
           encryption: keyRef(o),
         });
         if (!o.wait) return print({ workflowId: id }, o.json, () => `started ${id}`);
-        const r = await client.snapshotResult(id);
+        const r = await withProgress(
+          progressBar('snapshot', { json: o.json }),
+          client.snapshotResult(id),
+          () => client.snapshotStatus(id),
+          (s) => phaseReading(SNAPSHOT_PHASES, s.phase, s.ts === undefined ? '' : `head at ${s.ts}`),
+        );
         print(
           r,
           o.json,
@@ -109,11 +115,15 @@ export function registerSnapshotCommands(program: Command): void {
         const storeId: string = o.store ?? (await deps.catalog.snapshots.get(s.id)).store;
         const store = deps.store(storeId);
         const key = keyRef(o);
+        const manifest = await readManifest(store, s.manifestKey);
+        const bar = progressBar('verify', { json: o.json });
         const report = await verifySnapshot({
           store,
-          manifest: await readManifest(store, s.manifestKey),
+          manifest,
           keyring: new Keyring(key === undefined ? [] : [loadKey(key)]),
-        });
+          onProgress: (p) =>
+            bar.update({ value: p.collections, total: manifest.collections.length, label: `${p.collections} collections, ${p.chunksRead} chunks read` }),
+        }).finally(() => bar.stop());
         print(report, o.json, () => describeReport(report));
         if (!report.ok) process.exitCode = 1;
       }),

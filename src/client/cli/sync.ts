@@ -1,7 +1,17 @@
 // `headwater sync start|status`: run an initial sync and watch its phases.
 import type { Command } from 'commander';
+import { PHASES, type SyncProgress } from '../../contracts/initial-sync.js';
 import { print, withClient } from './context.js';
 import { syncNumber, wholeNumber } from './options.js';
+import { phaseReading, progressBar, withProgress } from './progress.js';
+
+/** The bar's words for a sync's progress: documents copied and built, oplog entries captured and applied. */
+function syncDetail(p: SyncProgress): string {
+  const c = Object.values(p.collections);
+  const docs = c.reduce((n, x) => n + x.docs, 0);
+  const built = c.reduce((n, x) => n + x.built, 0);
+  return `${docs} docs copied, ${built} slices built, ${p.oplog.entries} oplog entries, ${p.applied.entries} applied`;
+}
 
 export function registerSyncCommands(program: Command): void {
   const sync = program.command('sync').description('initial sync of a job');
@@ -28,7 +38,12 @@ export function registerSyncCommands(program: Command): void {
         };
         const id = await client.startInitialSync(input);
         if (!o.wait) return print({ workflowId: id }, o.json, () => `started ${id}`);
-        const res = await client.syncResult(jobId, input.syncNumber);
+        const res = await withProgress(
+          progressBar('initial sync', { json: o.json }),
+          client.syncResult(jobId, input.syncNumber),
+          () => client.syncProgress(jobId, input.syncNumber),
+          (p) => phaseReading(PHASES, p.phase, syncDetail(p)),
+        );
         print(res, o.json, () => `complete: head consistent at ${res.consistentAt}`);
       }),
     );
