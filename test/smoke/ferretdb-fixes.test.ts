@@ -6,7 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Double, Int32, Long, ObjectId, type Db, type Document, type MongoClient } from 'mongodb';
+import {
+  Double,
+  Int32,
+  Long,
+  ObjectId,
+  type Db,
+  type Document,
+  type MongoClient,
+  type Timestamp,
+} from 'mongodb';
 import { mongoClient, uniqueName, withService } from '../harness/services.js';
 
 /** A bound for a command the unpatched server never answers: the test fails at it instead of hanging. */
@@ -265,6 +274,78 @@ describe('smoke: the patched FerretDB', () => {
     });
   });
 });
+
+describe('smoke: the patched FerretDB oplog', () => {
+  it('stamps concurrent writes with ts in commit order, so a tail resuming at a ts skips no entry', async (t) => {
+    // On the source, the one service with an oplog; its own database, so the entries are told apart.
+    const source = mongoClient('source');
+    const name = uniqueName('ferretfix_oplog');
+    const ns = `${name}.c`;
+    const writers = 8;
+    const rounds = 30; // each writes an insert, an update and a delete entry
+    const clients = Array.from({ length: writers }, () => mongoClient('source'));
+    try {
+      await withService('source', () => source.db(name).collection<Named>('c').insertOne({ _id: 'start' }));
+      // A tailable cursor returns entries in record order, which (fix 7) is commit order.
+      const local = source.db('local');
+      const first = await local.command(
+        { find: 'oplog.rs', filter: { ns }, tailable: true, awaitData: true, batchSize: 1 },
+        { promoteLongs: false },
+      );
+      const id = first.cursor.id as Long;
+      const seen: Timestamp[] = (first.cursor.firstBatch as Document[]).map((d) => d.ts as Timestamp);
+      let done = false;
+      const reader = (async () => {
+        for (;;) {
+          const more = await local.command({
+            getMore: id,
+            collection: 'oplog.rs',
+            batchSize: 5000,
+            maxTimeMS: 200,
+          });
+          const batch = more.cursor.nextBatch as Document[];
+          for (const d of batch) seen.push(d.ts as Timestamp);
+          if (done && batch.length === 0) break; // every write returned after its entry committed
+        }
+        await local.command({ killCursors: 'oplog.rs', cursors: [id] });
+      })();
+      await Promise.all(
+        clients.map(async (c, w) => {
+          const coll = c.db(name).collection<Named>('c');
+          for (let i = 0; i < rounds; i += 1) {
+            const _id = `${w}-${i}`;
+            await coll.insertOne({ _id });
+            await coll.updateOne({ _id }, { $set: { u: i } });
+            await coll.deleteOne({ _id });
+          }
+        }),
+      );
+      done = true;
+      await reader;
+      // An entry whose ts is not above every ts before it committed late: a tail that stopped after the
+      // later-ts entry resumes at {ts: {$gte: it}} and never returns it (MongoDB makes entries visible in
+      // ts order). Without fix 8 (ts taken before the write lock) about one in ten was (109 of 1,201).
+      let newest = seen[0]!;
+      const late = seen.slice(1).filter((ts) => {
+        if (ts.gt(newest)) newest = ts;
+        return newest !== ts;
+      });
+      t.diagnostic(`${seen.length} entries, ${late.length} out of ts order`);
+      assert.equal(seen.length, 1 + writers * rounds * 3, 'every entry reached the tailable cursor');
+      assert.equal(late.length, 0, `${late.length} entries were committed after an entry with a later ts`);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      await source.db(name).dropDatabase();
+      await source.close();
+    }
+  });
+});
+
+/** A document with a string _id (the driver types _id as an ObjectId otherwise). */
+interface Named {
+  _id: string;
+  u?: number;
+}
 
 async function explainFind(db: Db, coll: string, filter: Document): Promise<string> {
   const res = await db.command({ explain: { find: coll, filter }, verbosity: 'queryPlanner' });
