@@ -1,7 +1,7 @@
 /**
  * What the restore activities share: the key named by a KeyRef, the snapshot's manifest (read once per
- * worker and kept: a manifest never changes under its key), and the translation of what a replay learned
- * about dropped collections and indexes into a payload the index build can take in another activity.
+ * worker and kept: a manifest never changes under its key), and what a replay learned about dropped
+ * collections and indexes, as a payload the index build can take in another activity.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { Keyring, loadKey } from '../codec/keys.js';
@@ -68,16 +68,7 @@ export async function scopeOf(catalog: Catalog, plan: RestorePlan, manifest: Man
   return dbs;
 }
 
-/** What the index build must leave out or retry, from the replay's index events (which stay in this process). */
-export function indexPlanOf(manifest: Manifest, r: ReplayToTimeOutcome): IndexPlan {
-  const goneCollections = manifest.collections.filter((c) => r.events.collectionGone(c.ns)).map((c) => c.ns);
-  const droppedIndexes = manifest.collections.flatMap((c) =>
-    c.indexes
-      .filter((spec) => r.events.indexDropped(c.ns, fromManifestJson(spec)))
-      .map((spec) => ({ ns: c.ns, index: String(spec.name) })),
-  );
-  const retry = r.indexFailures
-    .filter((f) => !r.events.indexDropped(f.ns, f.spec))
-    .map((f) => ({ ns: f.ns, index: f.index, spec: toManifestJson(f.spec) }));
-  return { goneCollections, droppedIndexes, retry };
+/** What the index build must leave out or retry: the replay's index events, serialised, and its refused builds. */
+export function indexPlanOf(r: ReplayToTimeOutcome): IndexPlan {
+  return { events: r.events.toJSON(), retry: r.indexFailures.map((f) => ({ ns: f.ns, index: f.index, spec: toManifestJson(f.spec) })) };
 }

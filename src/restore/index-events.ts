@@ -2,9 +2,11 @@
  * What a replay did to collections and indexes that the snapshot's index specs must not undo: indexes are
  * built after the replay, so an index the replay dropped, or any index of a collection it dropped or
  * renamed away, is not built again from the manifest. Follows top-level commands (as MongoDB logs DDL);
- * DDL inside an applyOps is not followed.
+ * DDL inside an applyOps is not followed. `toJSON`/`fromJSON` carry it from the replay's activity to the
+ * index build's (contracts' IndexEventsJson).
  */
 import type { Document } from 'mongodb';
+import type { IndexEventsJson } from '../contracts/restore.js';
 
 export class IndexEvents {
   private readonly goneColls = new Set<string>();
@@ -35,6 +37,22 @@ export class IndexEvents {
     const dropped = this.droppedIndexes.get(ns);
     if (dropped === undefined) return false;
     return dropped.has('*') || dropped.has(String(spec.name)) || dropped.has(keyOf(spec.key));
+  }
+
+  toJSON(): IndexEventsJson {
+    return {
+      goneCollections: [...this.goneColls],
+      goneDatabases: [...this.goneDbs],
+      droppedIndexes: Object.fromEntries([...this.droppedIndexes].map(([ns, set]) => [ns, [...set]])),
+    };
+  }
+
+  static fromJSON(j: IndexEventsJson): IndexEvents {
+    const events = new IndexEvents();
+    for (const ns of j.goneCollections) events.goneColls.add(ns);
+    for (const db of j.goneDatabases) events.goneDbs.add(db);
+    for (const [ns, names] of Object.entries(j.droppedIndexes)) events.droppedIndexes.set(ns, new Set(names));
+    return events;
   }
 
   private dropIndex(ns: string, index: unknown): void {
