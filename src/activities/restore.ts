@@ -5,10 +5,10 @@
  * cursor its last heartbeat carried, so a killed worker costs at most one batch, never a duplicate.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { MongoServerSelectionError } from 'mongodb';
 import {
   BuildRestoreIndexesInput,
+  DiscardRestoreTargetInput,
   FinishRestoreInput,
   PlanRestoreInput,
   PrepareTargetInput,
@@ -22,14 +22,16 @@ import {
   type RestorePlanRef,
   type VerifyRestoreResult,
 } from '../contracts/restore.js';
-import { RestoreVerifyFailed } from '../errors/domain-errors.js';
+import { HeadwaterError, RestoreVerifyFailed } from '../errors/domain-errors.js';
 import { asActivity } from '../errors/to-failure.js';
 import { buildIndexes } from '../restore/build-indexes.js';
+import { IndexEvents } from '../restore/index-events.js';
 import { NamespaceMap } from '../restore/namespace-map.js';
 import { openSnapshot } from '../restore/open-snapshot.js';
 import { planRestore } from '../restore/plan-restore.js';
 import { prepareTarget } from '../restore/prepare-target.js';
 import { replayToTime } from '../restore/replay-to-time.js';
+import { discardCreated } from '../restore/run-restore.js';
 import { holdRestore } from '../restore/restore-lease.js';
 import { restoreCollection, RestoreCursor } from '../restore/restore-collection.js';
 import { verifyCollection, type CollectionDigest } from '../restore/verify-collection.js';
@@ -71,7 +73,7 @@ export function createRestoreActivities(deps: Deps) {
         const collections = await toTargetCollections(deps, p);
         return timed(async () => {
           const out = await prepareTarget(target(p.target), collections, { drop: p.drop, logger: deps.logger });
-          return { created: out.created.length, dropped: out.dropped.length };
+          return { created: out.created.length, createdNamespaces: out.created, dropped: out.dropped.length };
         });
       });
     },
@@ -129,7 +131,6 @@ export function createRestoreActivities(deps: Deps) {
         await deps.catalog.restoreLeases.renew(p.restoreId, LEASE_MS);
         const map = NamespaceMap.parse({ include: p.namespaces, rename: p.renames }, p.plan.scope);
         const slices = new SliceStore(deps.store, deps.catalog.slices);
-        const { manifest } = await manifestCollection(deps, { store: p.plan.store, manifestKey: p.plan.manifestKey });
         return timed(() =>
           keepAlive(async () => {
             const r = await replayToTime({
@@ -138,32 +139,36 @@ export function createRestoreActivities(deps: Deps) {
             });
             const lastOp = r.last === undefined ? null : { ts: r.last.ts, ns: r.last.ns };
             const failures = r.indexFailures.length + r.commandFailures.length;
-            return { slices: r.slices, entries: r.entries, leftOut: r.leftOut, lastOp, failures, indexPlan: indexPlanOf(manifest, r) };
+            return { slices: r.slices, entries: r.entries, leftOut: r.leftOut, lastOp, failures, indexPlan: indexPlanOf(r) };
           }),
         );
       });
     },
 
-    /** Builds the snapshot's indexes (minus what the replay dropped) and retries what the replay could not build. */
+    /** Builds the snapshot's indexes (minus what the replay dropped, by its index events) and retries what the replay could not build. */
     async buildRestoreIndexes(raw: BuildRestoreIndexesInput): Promise<BuildRestoreIndexesResult> {
       return asActivity(async () => {
         const p = BuildRestoreIndexesInput.parse(raw);
         const map = NamespaceMap.parse({ include: p.namespaces, rename: p.renames }, p.scope);
         const { manifest } = await manifestCollection(deps, p);
-        const plan = p.indexPlan ?? { goneCollections: [], droppedIndexes: [], retry: [] };
-        const gone = new Set(plan.goneCollections);
-        const dropped = new Set(plan.droppedIndexes.map((d) => `${d.ns}\0${d.index}`));
-        const collections = p.collections.filter((c) => !gone.has(c.ns)).map((c) => {
-          const m = manifest.collections.find((x) => x.ns === c.ns)!;
-          return { collection: { ...m, indexes: m.indexes.filter((i) => !dropped.has(`${c.ns}\0${String(i.name)}`)) }, target: c.target };
-        });
-        const replayFailures = plan.retry.map((r) => ({ ns: r.ns, index: r.index, spec: fromManifestJson(r.spec), error: '' }));
+        const events = p.indexPlan === undefined ? undefined : IndexEvents.fromJSON(p.indexPlan.events);
+        const collections = p.collections.map((c) => ({ collection: manifest.collections.find((x) => x.ns === c.ns)!, target: c.target }));
+        const replayFailures = (p.indexPlan?.retry ?? []).map((r) => ({ ns: r.ns, index: r.index, spec: fromManifestJson(r.spec), error: '' }));
         return timed(() =>
           keepAlive(async () => {
-            const out = await buildIndexes({ target: target(p.target), collections, replayFailures, map: (ns) => map.map(ns), signal: cancellationSignal(), logger: deps.logger });
+            const out = await buildIndexes({ target: target(p.target), collections, events, replayFailures, map: (ns) => map.map(ns), signal: cancellationSignal(), logger: deps.logger });
             return { built: out.built.length, failed: out.refused.map((r) => ({ ns: r.ns, name: r.index, error: r.error })) };
           }),
         );
+      });
+    },
+
+    /** Drops the target collections a restore created, after it failed on a damaged snapshot. */
+    async discardRestoreTarget(raw: DiscardRestoreTargetInput): Promise<void> {
+      return asActivity(async () => {
+        const p = DiscardRestoreTargetInput.parse(raw);
+        await discardCreated(target(p.target), p.namespaces);
+        deps.logger.warn({ restoreId: p.restoreId, namespaces: p.namespaces }, 'removed the collections of a restore that failed on a damaged snapshot');
       });
     },
 
@@ -184,6 +189,6 @@ async function pingTarget(deps: Deps, id: string): Promise<void> {
     await deps.connections.client(id).db('admin').command({ ping: 1 });
   } catch (err) {
     if (!(err instanceof MongoServerSelectionError)) throw err;
-    throw ApplicationFailure.create({ type: 'TargetUnreachable', message: `restore target '${id}' is not answering: ${err.message}`, nonRetryable: true });
+    throw new HeadwaterError('TargetUnreachable', `restore target '${id}' is not answering: ${err.message}`);
   }
 }

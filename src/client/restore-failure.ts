@@ -7,7 +7,7 @@ import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, type Wo
 import { REFUSAL_TYPES, type RestoreStatus } from '../contracts/restore.js';
 import { restoreStatusQuery } from '../workflows/messages.js';
 
-const REFUSALS = new Set<string>([...REFUSAL_TYPES, 'TargetUnreachable']);
+const REFUSALS = new Set<string>(REFUSAL_TYPES);
 
 export class RestoreFailure extends Error {
   constructor(

@@ -33,10 +33,10 @@ export const RestoreInput = z.object({
   /** Where the worker finds the key of an encrypted snapshot. */
   encryption: KeyRef.optional(),
   /** Documents per unordered insert batch; memory is bounded by this, not by the data. */
-  batchDocs: z.number().int().min(1).max(100_000).default(1000),
+  batchDocs: z.number().int().min(1).max(100_000).default(10_000),
   batchBytes: z.number().int().min(64 * 1024).max(48 * 1024 * 1024).default(8 * 1024 * 1024),
-  /** Collections restored at once. */
-  parallelism: z.number().int().min(1).max(16).default(2),
+  /** Collections restored at once (mongorestore's default is 4 too). */
+  parallelism: z.number().int().min(1).max(16).default(4),
   /** Chunks fetched and decoded at once within one collection. */
   fetchConcurrency: z.number().int().min(1).max(32).default(4),
 });
@@ -164,6 +164,7 @@ export const REFUSAL_TYPES = [
   'NotFound',
   'RestoreOutsideWindow',
   'TargetNotEmpty',
+  'TargetUnreachable',
   'WrongKey',
 ] as const;
 
@@ -179,7 +180,8 @@ const SnapshotRef = z.object({ restoreId: RestoreId, store: z.string(), manifest
 
 export const PrepareTargetInput = SnapshotRef.extend({ target: z.string(), collections: z.array(PlannedCollection), drop: z.boolean() });
 export type PrepareTargetInput = z.input<typeof PrepareTargetInput>;
-export const PrepareTargetResult = z.object({ created: z.number().int(), dropped: z.number().int(), ms: z.number() });
+/** `createdNamespaces`: the target collections this restore created, which a failed restore removes. */
+export const PrepareTargetResult = z.object({ created: z.number().int(), createdNamespaces: z.array(z.string()), dropped: z.number().int(), ms: z.number() });
 export type PrepareTargetResult = z.infer<typeof PrepareTargetResult>;
 
 export const RestoreCollectionInput = SnapshotRef.extend({
@@ -200,13 +202,24 @@ export const VerifyRestoreResult = z.object({ collection: CollectionVerification
 export type VerifyRestoreResult = z.infer<typeof VerifyRestoreResult>;
 
 /**
- * What the replay tells the index build (indexes are built after it): source collections it dropped or
- * renamed away, indexes it dropped (by name), and builds the target refused during it, to try again on
- * the final state (specs as canonical Extended JSON, so BSON types survive the payload).
+ * What a replay did to collections and indexes (src/restore/index-events.ts, serialised): source
+ * collections and databases it dropped or renamed away, and per source namespace the indexes it dropped
+ * (by name, `key:<pattern>`, or `*` for all).
+ */
+export const IndexEventsJson = z.object({
+  goneCollections: z.array(z.string()),
+  goneDatabases: z.array(z.string()),
+  droppedIndexes: z.record(z.string(), z.array(z.string())),
+});
+export type IndexEventsJson = z.infer<typeof IndexEventsJson>;
+
+/**
+ * What the replay tells the index build (indexes are built after it): what it dropped (its index events),
+ * and the index builds the target refused during it, to try again on the final state (specs as canonical
+ * Extended JSON, so BSON types survive the payload).
  */
 export const IndexPlan = z.object({
-  goneCollections: z.array(z.string()),
-  droppedIndexes: z.array(z.object({ ns: z.string(), index: z.string() })),
+  events: IndexEventsJson,
   retry: z.array(z.object({ ns: z.string(), index: z.string(), spec: z.record(z.string(), z.unknown()) })),
 });
 export type IndexPlan = z.infer<typeof IndexPlan>;
@@ -227,6 +240,10 @@ export const BuildRestoreIndexesInput = SnapshotRef.extend({
 export type BuildRestoreIndexesInput = z.input<typeof BuildRestoreIndexesInput>;
 export const BuildRestoreIndexesResult = IndexSummary.extend({ ms: z.number() });
 export type BuildRestoreIndexesResult = z.infer<typeof BuildRestoreIndexesResult>;
+
+/** The target collections a restore created, removed when it fails on a damaged snapshot (`db.coll` each). */
+export const DiscardRestoreTargetInput = z.object({ restoreId: RestoreId, target: z.string(), namespaces: z.array(z.string().regex(/^[^.]+\..+$/, 'a namespace is db.coll')) });
+export type DiscardRestoreTargetInput = z.input<typeof DiscardRestoreTargetInput>;
 
 export const FinishRestoreInput = z.object({
   restoreId: RestoreId,

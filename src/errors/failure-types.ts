@@ -16,6 +16,8 @@ export const FailureTypes = {
   RestoreOutsideWindow: { retryable: false },
   /** A restore target collection holds documents and the restore was not asked to drop it. */
   TargetNotEmpty: { retryable: false },
+  /** A restore target does not answer: refused before anything is written (retrying a wrong address helps nobody). */
+  TargetUnreachable: { retryable: false },
   /** A restored collection's count or content hash differs from the snapshot's, or a replay fell short. */
   RestoreVerifyFailed: { retryable: false },
   /** The oplog slices to replay do not chain: an entry range between two slices is missing. */

@@ -7,14 +7,17 @@
  * failure whose type and message say what to do; never silently half-restored.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
+  proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
 import {
   RestoreInput,
   type CollectionVerification,
@@ -24,10 +27,26 @@ import {
   type RestoreResult,
   type RestoreStatus,
 } from '../contracts/restore.js';
+import { nonRetryableFailureTypes } from '../errors/failure-types.js';
 import { long, quick } from './activity-options.js';
 import { restoreStatusQuery } from './messages.js';
 import { runPool } from './pool.js';
 import { JobIdKey, PhaseKey } from './search-attributes.js';
+
+/**
+ * restoreCollection as `long` runs it, except that a cancelled attempt is waited for until it has stopped:
+ * when one collection fails, the others are cancelled, and nothing may still be writing while a failed
+ * restore's collections are removed.
+ */
+const lanes = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '4h',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: nonRetryableFailureTypes },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Failures that mean the snapshot cannot be read whole: the collections the restore created are removed. */
+const DAMAGED_SNAPSHOT = new Set(['ChecksumMismatch', 'WrongKey', 'NotFound']);
 
 export async function restore(input: RestoreInput): Promise<RestoreResult> {
   const p: RestoreParams = RestoreInput.parse(input);
@@ -39,14 +58,16 @@ export async function restore(input: RestoreInput): Promise<RestoreResult> {
   };
   setHandler(restoreStatusQuery, () => status);
   const timings: Record<string, number> = {};
+  const created: string[] = [];
   try {
-    return await runRestore(p, status, timings);
+    return await runRestore(p, status, timings, created);
   } catch (err) {
+    await discardIfDamaged(p, err, created);
     throw await recordFailure(p, status, err);
   }
 }
 
-async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Record<string, number>): Promise<RestoreResult> {
+async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Record<string, number>, created: string[]): Promise<RestoreResult> {
   const enter = (phase: RestorePhase) => enterPhase(status, phase);
   const ref = (plan: RestorePlanRef) => ({ restoreId: p.restoreId, store: plan.store, manifestKey: plan.manifestKey, target: p.target });
 
@@ -61,13 +82,15 @@ async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Reco
 
   // preparing target: refuse a non-empty target without drop, then create collections with their options.
   enter('preparing target');
-  timings.prepare = (await quick.prepareRestoreTarget({ ...ref(plan), collections, drop: p.drop })).ms;
+  const prepared = await quick.prepareRestoreTarget({ ...ref(plan), collections, drop: p.drop });
+  created.push(...prepared.createdNamespaces);
+  timings.prepare = prepared.ms;
 
   // restoring collections: one long activity each, resuming from its last finished batch after a crash.
   enter('restoring collections');
   timings.collections = 0;
-  await runPool(collections, p.parallelism, async (collection) => {
-    const r = await long.restoreCollection({ ...ref(plan), collection, encryption: p.encryption, batchDocs: p.batchDocs, batchBytes: p.batchBytes, fetchConcurrency: p.fetchConcurrency });
+  await stopOnFirstFailure(collections, p.parallelism, async (collection) => {
+    const r = await lanes.restoreCollection({ ...ref(plan), collection, encryption: p.encryption, batchDocs: p.batchDocs, batchBytes: p.batchBytes, fetchConcurrency: p.fetchConcurrency });
     Object.assign(status.collections[collection.ns]!, { docs: r.docs, done: true, resumed: r.resumed });
     status.counts.collections += 1;
     status.counts.documents += r.docs;
@@ -126,6 +149,41 @@ async function verifyAll(p: RestoreParams, plan: RestorePlanRef, timings: Record
   });
   // In plan order, whatever order the pool finished in.
   return plan.collections.map((c) => out.find((v) => v.ns === c.ns)!);
+}
+
+/**
+ * `fn` over `items` in `limit` lanes. The first failure cancels the other lanes' activities and is thrown
+ * once every lane has stopped (their activities are waited for until cancelled).
+ */
+async function stopOnFirstFailure<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const scope = new CancellationScope();
+  let first: { err: unknown } | undefined;
+  await scope.run(() =>
+    runPool(items, limit, async (item) => {
+      if (first !== undefined) return;
+      try {
+        await fn(item);
+      } catch (err) {
+        if (first !== undefined) return;
+        first = { err };
+        scope.cancel();
+      }
+    }),
+  );
+  if (first !== undefined) throw first.err;
+}
+
+/**
+ * A restore that failed on a damaged snapshot (a chunk changed, missing or undecryptable) removes the
+ * target collections it created, as the domain's runRestore does: the target is left as it was before the
+ * restore (with drop, without the collections it replaced). Other failures leave the target for a look,
+ * recorded failed.
+ */
+async function discardIfDamaged(p: RestoreParams, err: unknown, created: string[]): Promise<void> {
+  const cause = err instanceof ActivityFailure && err.cause !== undefined ? err.cause : err;
+  if (created.length === 0 || !(cause instanceof ApplicationFailure) || !DAMAGED_SNAPSHOT.has(cause.type ?? '')) return;
+  await CancellationScope.nonCancellable(() => quick.discardRestoreTarget({ restoreId: p.restoreId, target: p.target, namespaces: created })).catch((e: unknown) =>
+    log.warn('could not remove the collections of a failed restore', { restoreId: p.restoreId, error: String(e) }));
 }
 
 function describeMismatch(v: CollectionVerification): string {

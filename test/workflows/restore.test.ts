@@ -7,9 +7,13 @@ import { RestoreFailure } from '../../src/client/restore-failure.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { RestoreInput } from '../../src/contracts/restore.js';
 import { tsToString } from '../../src/lib/bson.js';
+import { openSnapshot } from '../../src/restore/open-snapshot.js';
+import { planRestore } from '../../src/restore/plan-restore.js';
 import { formatExact, isoSecond } from '../../src/restore/restore-time.js';
 import { describeWindow, restoreWindow } from '../../src/restore/restore-window.js';
 import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
+import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import { chunkKey } from '../../src/store/layout.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
 import { restoreStatusQuery } from '../../src/workflows/messages.js';
@@ -17,6 +21,7 @@ import { JobIdKey, PhaseKey } from '../../src/workflows/search-attributes.js';
 import { services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
 import { makeWorkload, sourceState, SRC_DB, type State, type Workload } from '../restore/workload.js';
+import { corruptFsObject } from '../store/corrupt.js';
 
 function assertState(got: State, want: State, what: string) {
   assert.deepEqual([...got.keys()], [...want.keys()], `${what}: the collections`);
@@ -149,5 +154,30 @@ describe('restore workflow (client, in-process worker, real services)', () => {
     assert.equal(record?.state, 'failed');
     assert.equal(record?.failure?.type, 'TargetNotEmpty');
     assert.equal(record?.failure?.phase, 'preparing target');
+  });
+
+  it('fails on a damaged chunk, naming it, and removes every collection it created (the target as before)', async () => {
+    const id = snapshotId(w.jobId, w.snapshotTs);
+    const { manifest } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan: await planRestore(w.catalog, { snapshot: id }) });
+    const bad = manifest.collections.find((c) => c.ns === `${SRC_DB}.users`)!.chunks.at(-1)!.id;
+    const store = w.stores.fs.store as FsBlobStore;
+    const damaged = input({ snapshotId: id }, { restoreId: `${w.jobId}-damaged` });
+    // The target database holds a collection of its own that the restore does not touch.
+    await w.head.db(damaged.db).collection('mine').insertOne({ _id: 'mine' } as never);
+    await corruptFsObject(store, chunkKey(bad));
+    try {
+      await client.startRestore(damaged.input);
+      await assert.rejects(client.restoreResult(`${w.jobId}-damaged`), (e) =>
+        e instanceof RestoreFailure && e.type === 'ChecksumMismatch' && !e.refused && e.message.includes(bad));
+    } finally {
+      await corruptFsObject(store, chunkKey(bad)); // the same byte flipped back
+    }
+    const names = (await w.head.db(damaged.db).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    assert.deepEqual(names, ['mine'], 'the collections the restore created were removed, the rest left');
+    assert.deepEqual(await w.head.db(damaged.db).collection('mine').find().toArray(), [{ _id: 'mine' }]);
+    const record = await deps.catalog.restores.find(`${w.jobId}-damaged`);
+    assert.equal(record?.state, 'failed');
+    assert.equal(record?.failure?.type, 'ChecksumMismatch');
+    assert.equal(record?.failure?.phase, 'restoring collections');
   });
 });
