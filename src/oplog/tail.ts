@@ -10,11 +10,13 @@
  * period after its deadline so late entries land in a slice instead of behind the next anchor.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MongoClient } from 'mongodb';
+import type { Document, MongoClient } from 'mongodb';
 import { Timestamp } from 'mongodb';
 import { OplogRolledOver } from '../errors/domain-errors.js';
-import { decodeRaw, tsToString } from '../lib/bson.js';
+import { decodeRaw, encode, tsToString } from '../lib/bson.js';
+import type { EntryChoice } from './entry-filter.js';
 import { oldestOplogTs } from './headroom.js';
+import type { SourceReads } from '../source/read-options.js';
 
 /** Entries per cursor batch: replies stay far below 16 MiB, and a backlog drains in few round trips. */
 const TAIL_BATCH = 5000;
@@ -51,6 +53,13 @@ export interface TailOptions {
    * an idle tail where polling every 200 ms takes 2% (docs/ferretdb-findings.md).
    */
   wait?: { mode: 'await' } | { mode: 'poll'; pollMs: number };
+  /**
+   * Which entries the slices keep (src/oplog/entry-filter.ts); all when absent. A left-out entry still
+   * moves the chain on: a slice that would hold none but left-out entries holds one no-op in their place.
+   */
+  select?: (entry: Document, raw: Uint8Array) => EntryChoice;
+  /** How the oplog is read (member, read concern): src/source/read-options.ts. */
+  reads?: SourceReads;
   writeSlice: (slice: OplogSliceOut) => Promise<void>;
   onProgress?: (p: { lastTs: Timestamp; slices: number; entries: number }) => void;
   signal?: AbortSignal;
@@ -68,9 +77,14 @@ export async function tailOplog(
       .collection('oplog.rs')
       .find(
         { ts: { $gte: from } },
-        wait.mode === 'await'
-          ? { tailable: true, awaitData: true, raw: true, maxAwaitTimeMS: 100, batchSize: TAIL_BATCH }
-          : { tailable: true, awaitData: false, raw: true, batchSize: TAIL_BATCH },
+        {
+          ...(wait.mode === 'await'
+            ? { tailable: true, awaitData: true, maxAwaitTimeMS: 100 }
+            : { tailable: true, awaitData: false }),
+          raw: true,
+          batchSize: TAIL_BATCH,
+          ...opts.reads,
+        },
       );
   // The entry the cursor must return first: the resume point, then the newest entry seen at a reopen.
   let anchor = opts.afterTs;
@@ -84,18 +98,22 @@ export async function tailOplog(
     return {
       entries: [] as Uint8Array[],
       walls: [] as number[],
+      /** Entries read into this slice's range but left out by `select`. */
+      skipped: 0,
       bytes: 0,
       firstTs: undefined as Timestamp | undefined,
       lastTs: state.lastTs,
       openedAt: now(),
     };
   }
+  const empty = () => open.entries.length === 0 && open.skipped === 0;
   const close = async () => {
-    if (open.entries.length === 0) return;
+    if (empty()) return;
     const last = open.lastTs;
+    const stand = open.entries.length === 0;
     await opts.writeSlice({
-      entries: open.entries,
-      walls: open.walls,
+      entries: stand ? [leftOutMarker(last, open.skipped)] : open.entries,
+      walls: stand ? [Number.NaN] : open.walls,
       firstTs: open.firstTs!,
       lastTs: last,
       prevTs: state.lastTs,
@@ -122,7 +140,7 @@ export async function tailOplog(
           await assertStillInOplog(opts.client, anchor);
           throw new Error(`the oplog cursor closed before reaching ${tsToString(anchor)}; retrying`);
         }
-        if (open.entries.length > 0 && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+        if (!empty() && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
         // A closed cursor answers null at once: pause before reopening it, or the loop would spin.
         const pauseMs =
           wait.mode === 'poll' ? Math.max(wait.pollMs, lastReadMs) : cursor.closed ? REOPEN_PAUSE_MS : 0;
@@ -147,15 +165,21 @@ export async function tailOplog(
         everAnchored = true;
         continue;
       }
-      if (open.entries.length === 0) open = { ...fresh(), firstTs: ts };
-      if (open.bytes + raw.length > opts.sliceMaxBytes) {
+      const choice = opts.select?.(entry, raw) ?? 'keep';
+      const kept = choice === 'keep' ? raw : choice === 'drop' ? undefined : choice;
+      if (empty()) open = { ...fresh(), firstTs: ts };
+      if (kept !== undefined && open.bytes + kept.length > opts.sliceMaxBytes) {
         await close();
         open = { ...fresh(), firstTs: ts };
       }
-      open.entries.push(raw);
-      open.walls.push(entry.wall instanceof Date ? entry.wall.getTime() : Number.NaN);
+      if (kept === undefined) {
+        open.skipped += 1;
+      } else {
+        open.entries.push(kept);
+        open.walls.push(entry.wall instanceof Date ? entry.wall.getTime() : Number.NaN);
+        open.bytes += kept.length;
+      }
       if (ts.gt(open.lastTs)) open.lastTs = ts;
-      open.bytes += raw.length;
       if (now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
     }
     await close();
@@ -167,15 +191,24 @@ export async function tailOplog(
   return state;
 }
 
+/**
+ * Stands for entries the filter left out, where a slice would otherwise hold none: a no-op at the
+ * newest ts read, so the slice, its range and the chain exist as for any other stretch of the oplog.
+ */
+function leftOutMarker(ts: Timestamp, count: number): Uint8Array {
+  const msg = `headwater: ${count} oplog entries left out by the job's namespace filter`;
+  return encode({ op: 'n', ns: '', o: { msg }, ts, wall: new Date() });
+}
+
 /** The pause after an empty batch: at most `pollMs`, and never past the open slice's age limit. */
 function pollPause(
   pollMs: number,
-  open: { entries: unknown[]; openedAt: number },
+  open: { entries: unknown[]; skipped: number; openedAt: number },
   opts: Pick<TailOptions, 'sliceMaxAgeMs' | 'deadline'>,
   at: number,
 ): number {
   let ms = Math.min(pollMs, Math.max(0, opts.deadline - at));
-  if (open.entries.length > 0) ms = Math.min(ms, Math.max(0, open.openedAt + opts.sliceMaxAgeMs - at));
+  if (open.entries.length + open.skipped > 0) ms = Math.min(ms, Math.max(0, open.openedAt + opts.sliceMaxAgeMs - at));
   return ms;
 }
 
