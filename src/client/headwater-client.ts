@@ -30,6 +30,7 @@ import { restoreStatusQuery } from '../workflows/messages.js';
 import { restore } from '../workflows/restore.js';
 import { JobIdKey, PhaseKey } from '../workflows/search-attributes.js';
 import { restoreFailure, untilAccepted } from './restore-failure.js';
+import { pollerCheck, requireWorker } from './worker-presence.js';
 
 export class HeadwaterClient {
   private constructor(
@@ -44,8 +45,15 @@ export class HeadwaterClient {
     taskQueue?: string;
   }): Promise<HeadwaterClient> {
     const connection = await Connection.connect({ address: opts.address, connectTimeout: 5000 });
-    const client = new Client({ connection, namespace: opts.namespace ?? 'default' });
-    return new HeadwaterClient(client, connection, opts.taskQueue ?? TASK_QUEUE);
+    const taskQueue = opts.taskQueue ?? TASK_QUEUE;
+    // Every start, update and query first checks that a worker polls the task queue (worker-presence.ts).
+    const check = pollerCheck(() => client, taskQueue, opts.address);
+    const client: Client = new Client({
+      connection,
+      namespace: opts.namespace ?? 'default',
+      interceptors: { workflow: [requireWorker(check)] },
+    });
+    return new HeadwaterClient(client, connection, taskQueue);
   }
 
   /** Starts an initial sync; returns its workflow id. */

@@ -49,3 +49,5 @@ export class ChecksumMismatch extends make('ChecksumMismatch') {}
 export class WrongKey extends make('WrongKey') {}
 export class NotFound extends make('NotFound') {}
 export class ServiceUnavailable extends make('ServiceUnavailable') {}
+/** No worker polls the task queue; the command started nothing. */
+export class NoWorker extends make('NoWorker') {}

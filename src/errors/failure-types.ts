@@ -27,6 +27,8 @@ export const FailureTypes = {
   WrongKey: { retryable: false },
   NotFound: { retryable: false },
   ServiceUnavailable: { retryable: true },
+  /** No worker polls the task queue: a command would wait in silence, so it is not started. */
+  NoWorker: { retryable: true },
 } as const satisfies Record<string, { retryable: boolean }>;
 
 export type FailureType = keyof typeof FailureTypes;
