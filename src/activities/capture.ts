@@ -1,14 +1,18 @@
 /**
  * The capture activity: tails the source's oplog into oplog slices for a bounded time, heartbeating its
  * last captured timestamp; a retried attempt resumes from that heartbeat, never from the start. It also
- * measures capture lag (entry written -> slice durable) and the oplog headroom left.
+ * measures capture lag (entry written -> slice durable) and the oplog headroom left. The slices extend
+ * the chain of the sync named in the input, keep only the entries its namespace filter keeps, and are
+ * sealed with its key when it has one (both from the sync's record).
  */
 import { CaptureInput, type CaptureResult } from '../contracts/activities.js';
 import { asActivity } from '../errors/to-failure.js';
 import { tsFromString, tsToString } from '../lib/bson.js';
 import { serverKind } from '../lib/server-kind.js';
 import { OldestOplogMemo, headroomSeconds } from '../oplog/headroom.js';
+import { chooseEntry } from '../oplog/entry-filter.js';
 import { tailOplog } from '../oplog/tail.js';
+import { NamespaceFilter } from '../source/namespace-filter.js';
 import type { Deps } from '../worker/deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
 import { SliceIo } from './slice-io.js';
@@ -34,6 +38,9 @@ export function createCaptureActivities(deps: Deps) {
           const p = CaptureInput.parse(raw);
           const beat = resumeFrom<Beat>() ?? { lastTs: p.afterTs, slices: 0, entries: 0 };
           const client = deps.connections.client(p.source);
+          const sync = await deps.catalog.syncs.find(p.jobId, p.syncNumber);
+          const filter = sync?.filter === undefined ? undefined : new NamespaceFilter(sync.filter);
+          const ref = { ...p, keyId: sync?.sliceKeyId };
           let captureLagSeconds = 0;
           const res = await tailOplog({
             client,
@@ -45,8 +52,9 @@ export function createCaptureActivities(deps: Deps) {
             deadline: Date.now() + p.maxSeconds * 1000,
             sliceMaxBytes: p.sliceMaxBytes,
             sliceMaxAgeMs: p.sliceMaxAgeMs,
+            select: filter === undefined ? undefined : (entry, raw) => chooseEntry(filter, entry, raw),
             writeSlice: async (s) => {
-              await slices.writeOplogSlice(p, s);
+              await slices.writeOplogSlice(ref, s);
               const durableAt = Date.now();
               for (const wall of s.walls)
                 if (!Number.isNaN(wall))

@@ -23,10 +23,12 @@ import { fetchMissing } from '../head/fetch-missing.js';
 import { prepareHead } from '../head/prepare-head.js';
 import { tsFromString, tsToString } from '../lib/bson.js';
 import { checkSource } from '../source/check-source.js';
+import { NamespaceFilter } from '../source/namespace-filter.js';
 import { copyRange, type CopyResume } from '../source/copy-range.js';
 import { defaultRangeDocs, latestOplogTs, planCollections } from '../source/plan-sync.js';
 import type { Deps } from '../worker/deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
+import { keyForSlices } from '../slice/slice-keys.js';
 import { SliceIo } from './slice-io.js';
 import { z } from 'zod';
 
@@ -40,6 +42,8 @@ export function createInitialSyncActivities(deps: Deps) {
           const p = InitialSyncInput.parse(raw);
           const client = deps.connections.client(p.source);
           await checkSource(client, p.source);
+          // A key that cannot be found fails the sync here, before a slice is written in clear or not at all.
+          if (p.encryptionKeyId !== undefined) keyForSlices(p.encryptionKeyId);
           const t0 = await latestOplogTs(client);
           const collections = await planCollections(client, {
             ...p.filter,
@@ -57,6 +61,8 @@ export function createInitialSyncActivities(deps: Deps) {
             source: p.source,
             t0,
             collections,
+            filter: p.filter,
+            sliceKeyId: p.encryptionKeyId,
             createdAt: new Date(),
           });
           deps.logger.info(
@@ -92,7 +98,7 @@ export function createInitialSyncActivities(deps: Deps) {
             resume,
             sliceMaxBytes: p.sliceMaxBytes,
             readPreference: p.readPreference as ReadPreferenceLike | undefined,
-            writeSlice: (docs, seq) => slices.writeCollectionSlice(p, docs, seq),
+            writeSlice: (docs, seq) => slices.writeCollectionSlice({ ...p, keyId: plan.sliceKeyId }, docs, seq),
             onProgress: (s) =>
               heartbeat({ ...s, lastId: BSON.EJSON.stringify(s.lastId, { relaxed: false }) }),
             signal: cancellationSignal(),
@@ -136,6 +142,7 @@ export function createInitialSyncActivities(deps: Deps) {
             jobId: p.jobId,
             syncNumber: p.syncNumber,
             namespaces: new Set(plan.collections.map((c) => c.ns)),
+            filter: plan.filter === undefined ? undefined : new NamespaceFilter(plan.filter),
             head: deps.connections.client(p.head),
             catalog: deps.catalog,
             read: (rec) => slices.read(rec),

@@ -1,4 +1,4 @@
-// A job's oplog coverage from the catalog: the slices captured since its sync's T0, checked as a chain.
+// A sync's oplog coverage from the catalog: its own chain of slices since its T0, checked as a chain.
 import { checkCoverage, type CoverageReport } from '../oplog/coverage.js';
 import type { Catalog } from './catalog.js';
 
@@ -8,5 +8,5 @@ export async function checkJobCoverage(
   syncNumber: number,
 ): Promise<CoverageReport> {
   const sync = await catalog.syncs.get(jobId, syncNumber);
-  return checkCoverage(sync.t0, await catalog.slices.oplogAfter(jobId, sync.t0));
+  return checkCoverage(sync.t0, await catalog.slices.oplogAfter({ jobId, syncNumber }, sync.t0));
 }

@@ -26,6 +26,15 @@ export const SyncRecord = z.object({
   source: z.string(),
   t0: z.instanceof(Timestamp),
   collections: z.array(CollectionPlan),
+  /**
+   * The namespace filter that planned the sync; capture and apply hold the same one. Absent on syncs
+   * planned before it was recorded: those apply to the planned databases only, as they always did.
+   */
+  filter: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }).optional(),
+  /** Id of the key the sync's slices are sealed with (src/slice/slice-keys.ts); absent: in clear. */
+  sliceKeyId: z.string().optional(),
+  /** Source databases the oplog created after the plan that the filter keeps: the head has them too. */
+  followedDbs: z.array(z.string()).optional(),
   createdAt: z.date(),
   consistentAt: z.instanceof(Timestamp).optional(),
 });
@@ -59,6 +68,18 @@ export class SyncCatalog {
   async recordPlan(sync: SyncRecord): Promise<void> {
     const { _id, ...rest } = SyncRecord.parse(sync);
     await this.syncs.replaceOne({ _id }, rest, { upsert: true });
+  }
+
+  /** The sync's record, or undefined when none was planned (a follow started by hand, tests). */
+  async find(jobId: string, n: number): Promise<SyncRecord | undefined> {
+    const doc = await this.syncs.findOne({ _id: syncKey(jobId, n) });
+    return doc === null ? undefined : SyncRecord.parse(doc);
+  }
+
+  /** Records source databases that apply reached after the plan (idempotent). */
+  async addFollowedDbs(jobId: string, n: number, dbs: string[]): Promise<void> {
+    if (dbs.length === 0) return;
+    await this.syncs.updateOne({ _id: syncKey(jobId, n) }, { $addToSet: { followedDbs: { $each: dbs } } });
   }
 
   async get(jobId: string, n: number): Promise<SyncRecord> {

@@ -30,6 +30,8 @@ export type BuildSlicesResult = z.infer<typeof BuildSlicesResult>;
 
 export const CaptureInput = z.object({
   jobId: JobId,
+  /** The sync whose chain the slices extend; its record gives the filter and the key (if any). */
+  syncNumber: z.number().int().min(1),
   source: z.string(),
   sliceStore: z.string(),
   /** The last captured entry; capture resumes at it and requires it to still be in the oplog. */

@@ -27,6 +27,11 @@ export const InitialSyncInput = z.object({
   head: z.string().min(1).default('head'),
   sliceStore: z.string().min(1).default('default'),
   filter: NamespaceFilter.prefault({}),
+  /** Seal the sync's slices with this key (HEADWATER_KEY_<ID> in the worker); in clear when absent. */
+  encryptionKeyId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
   readPreference: z
     .enum(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'])
     .optional(),

@@ -2,21 +2,28 @@
  * Replays captured oplog slices onto a sync's head (src/oplog/replay): the chain of slices after
  * `afterTs` whose capture began before `untilTs`, each slice whole and in capture order. Whole slices,
  * not a timestamp filter, so an entry the source made visible late is never dropped. Returns the
- * running-maximum timestamp reached (`through`). Other namespaces are skipped by the mapping. A call may
- * stop early (slice count, deadline); the caller calls again from `through`.
+ * running-maximum timestamp reached (`through`). A call may stop early (slice count, deadline); the
+ * caller calls again from `through`.
+ *
+ * Which namespaces reach the head: with the sync's namespace filter, exactly those it keeps, also in a
+ * database created after the sync (recorded as followed, so snapshots list it); without one (syncs
+ * planned before the filter was recorded), every collection of a planned database, as before.
  */
 import type { MongoClient, Timestamp } from 'mongodb';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SliceRecord } from '../catalog/slices.js';
 import { splitNs } from '../lib/namespace.js';
-import { ApplierState } from '../oplog/apply/index.js';
+import { ApplierState, type TargetNs } from '../oplog/apply/index.js';
 import { replaySlices } from '../oplog/replay/replay-slices.js';
+import type { NamespaceFilter } from '../source/namespace-filter.js';
 import { headDbName } from './head-names.js';
 
 export async function applyOplogRange(opts: {
   jobId: string;
   syncNumber: number;
   namespaces: Set<string>;
+  /** The sync's filter; when absent, the planned databases decide (older syncs). */
+  filter?: NamespaceFilter;
   head: MongoClient;
   catalog: Catalog;
   read: (rec: SliceRecord) => Promise<Uint8Array[]>;
@@ -37,10 +44,13 @@ export async function applyOplogRange(opts: {
   const saved = ApplierState.safeParse(
     await opts.catalog.syncs.applierState(opts.jobId, opts.syncNumber, opts.afterTs),
   );
-  const slices = await opts.catalog.slices.oplogBetween(opts.jobId, opts.afterTs, opts.untilTs, opts.maxSlices ?? 0);
+  const chain = { jobId: opts.jobId, syncNumber: opts.syncNumber };
+  const slices = await opts.catalog.slices.oplogBetween(chain, opts.afterTs, opts.untilTs, opts.maxSlices ?? 0);
+  const planned = new Set([...opts.namespaces].map((ns) => splitNs(ns).db));
+  const followed = new Set<string>();
   const res = await replaySlices({
     target: opts.head,
-    mapNamespace: headMapping(opts.jobId, opts.syncNumber, opts.namespaces),
+    mapNamespace: headMapping(opts, planned, followed),
     state: saved.success ? saved.data : undefined,
     slices,
     read: opts.read,
@@ -49,16 +59,30 @@ export async function applyOplogRange(opts: {
     onProgress: opts.onProgress,
   });
   for (const f of res.failures) opts.logger?.warn({ failure: f }, 'the head refused part of an oplog entry');
+  // Before the state is saved: a crash in between re-applies the call, which records them again.
+  await opts.catalog.syncs.addFollowedDbs(opts.jobId, opts.syncNumber, [...followed].sort());
   await opts.catalog.syncs.saveApplierState(opts.jobId, opts.syncNumber, res.through, res.state);
   return { entries: res.entries, through: res.through, missing: res.missing, failures: res.failures.length };
 }
 
-/** Collections created after T0 in a backed-up database belong to the job too; system collections never. */
-function headMapping(jobId: string, syncNumber: number, namespaces: Set<string>) {
-  const dbs = new Set([...namespaces].map((ns) => splitNs(ns).db));
-  return (ns: string) => {
+/**
+ * Source namespace to head namespace. `<db>.$cmd` (a database-wide command) maps when any collection of
+ * the database may be kept. Databases outside the plan that the filter keeps are added to `followed`.
+ */
+function headMapping(
+  o: { jobId: string; syncNumber: number; filter?: NamespaceFilter },
+  planned: Set<string>,
+  followed: Set<string>,
+): (ns: string) => TargetNs | null {
+  return (ns) => {
     const { db, coll } = splitNs(ns);
-    if (!dbs.has(db) || coll.startsWith('system.')) return null;
-    return { db: headDbName(jobId, syncNumber, db), coll };
+    if (!keeps(o.filter, planned, db, coll)) return null;
+    if (!planned.has(db)) followed.add(db);
+    return { db: headDbName(o.jobId, o.syncNumber, db), coll };
   };
+}
+
+function keeps(filter: NamespaceFilter | undefined, planned: Set<string>, db: string, coll: string): boolean {
+  if (filter === undefined) return planned.has(db) && !coll.startsWith('system.');
+  return coll === '$cmd' ? filter.mayMatchDb(db) : filter.matches(`${db}.${coll}`);
 }

@@ -49,7 +49,8 @@ export async function replayToTime(o: {
   const upTo = tsFromString(o.plan.toTs);
   const saved = ApplierState.safeParse(await o.catalog.syncs.applierState(o.plan.jobId, o.plan.syncNumber, from));
   // Slices that begin at or after T hold only later entries; a hair past T reaches a slice starting at T.
-  const slices = await o.catalog.slices.oplogBetween(o.plan.jobId, from, upTo);
+  // The chain of the snapshot's own sync (a resync's chain never interleaves with an older one).
+  const slices = await o.catalog.slices.oplogBetween({ jobId: o.plan.jobId, syncNumber: o.plan.syncNumber }, from, upTo);
   const events = new IndexEvents();
   const res = await replaySlices({
     target: o.target,

@@ -2,7 +2,10 @@
  * The point-in-time window of a job: the times a restore can reach, from the retained snapshots and the
  * contiguous chain of oplog slices after them (prevTs links, src/oplog/coverage.ts). A range starts at a
  * snapshot and ends where its chain ends or breaks; a later snapshot past a break starts a new range.
- * Invariant: a time inside a range has a snapshot at or before it and every oplog entry up to it.
+ * Each snapshot follows the chain of its own sync (src/catalog/slices.ts): a restore replays from the
+ * latest snapshot at or before T, so once a range reaches a later snapshot, that snapshot's chain decides
+ * where the range ends. Invariant: a time inside a range has a snapshot at or before it and every oplog
+ * entry up to it on that snapshot's chain.
  */
 import type { Timestamp } from 'mongodb';
 import type { Catalog } from '../catalog/catalog.js';
@@ -32,12 +35,18 @@ export interface RestoreWindow {
 export async function restoreWindow(catalog: Catalog, jobId: string): Promise<RestoreWindow> {
   const snapshots = await catalog.snapshots.list(jobId);
   if (snapshots.length === 0) throw new NotFound(`job '${jobId}' has no snapshot in the catalog: nothing to restore`);
-  const slices = await catalog.slices.oplogAfter(jobId, snapshots[0]!.ts);
+  const chains = new Map<number, SliceRecord[]>();
+  const chainOf = async (n: number) => {
+    if (!chains.has(n)) chains.set(n, await catalog.slices.oplogAfter({ jobId, syncNumber: n }, snapshots[0]!.ts));
+    return chains.get(n)!;
+  };
   const ranges: WindowRange[] = [];
   for (const s of snapshots) {
     const open = ranges.at(-1);
-    if (open !== undefined && !s.ts.gt(open.to)) continue; // inside the open range: its chain covers it
-    ranges.push({ from: s.ts, to: chainEnd(slices, s.ts) });
+    const to = chainEnd(await chainOf(s.syncNumber), s.ts);
+    // Reached by the open range: from here on this snapshot is the one a restore starts from.
+    if (open !== undefined && !s.ts.gt(open.to)) open.to = to;
+    else ranges.push({ from: s.ts, to });
   }
   return { jobId, ranges, snapshots };
 }

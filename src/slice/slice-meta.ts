@@ -19,6 +19,12 @@ const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 export const OplogSliceStream = z.object({
   kind: z.literal('oplog'),
   jobId: JobId,
+  /**
+   * The initial sync whose chain the slice belongs to: each sync captures its own chain from its T0, so
+   * an old sync's follow and a resync never interleave. Absent on slices written before chains were per
+   * sync (one chain per job).
+   */
+  syncNumber: z.number().int().min(1).optional(),
   /** The last entry captured before this stream's first slice (T0 for the first tail). */
   prevTs: Ts,
 });

@@ -146,6 +146,7 @@ export class SliceWriter {
       formatVersion: SLICE_FORMAT_VERSION,
       kind: 'oplog',
       jobId: s.jobId,
+      ...(s.syncNumber === undefined ? {} : { syncNumber: s.syncNumber }),
       ...contents,
       prevTs: this.prevTs!,
       firstTs: this.firstTs!,

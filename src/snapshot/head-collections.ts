@@ -22,9 +22,10 @@ export interface HeadCollection {
 
 export async function listHeadCollections(head: MongoClient, plan: SyncRecord): Promise<HeadCollection[]> {
   const planned = new Map(plan.collections.map((c) => [c.ns, c]));
-  // The applier writes only to databases of the plan (src/head/apply-range.ts), so these are all the head
-  // holds; listing them from the plan also avoids listDatabases, which FerretDB can block for minutes.
-  const sourceDbs = [...new Set(plan.collections.map((c) => splitNs(c.ns).db))].sort();
+  // The applier writes only to databases of the plan and those it recorded as followed since
+  // (src/head/apply-range.ts), so these are all the head holds; listing them from the sync record also
+  // avoids listDatabases, which FerretDB can block for minutes.
+  const sourceDbs = [...new Set([...plan.collections.map((c) => splitNs(c.ns).db), ...(plan.followedDbs ?? [])])].sort();
   const out: HeadCollection[] = [];
   for (const sourceDb of sourceDbs) {
     const headDb = headDbName(plan.jobId, plan.syncNumber, sourceDb);

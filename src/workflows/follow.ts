@@ -43,6 +43,7 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
     ) {
       const r = await tailing.captureOplog({
         jobId: p.jobId,
+        syncNumber: p.syncNumber,
         source: p.source,
         sliceStore: p.sliceStore,
         afterTs: status.capturedThrough,

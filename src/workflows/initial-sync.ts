@@ -132,6 +132,7 @@ function captureLoop(params: InitialSyncParams, progress: SyncProgress) {
     while (!stopped) {
       const res = await tailing.captureOplog({
         jobId: params.jobId,
+        syncNumber: params.syncNumber,
         source: params.source,
         sliceStore: params.sliceStore,
         afterTs: progress.oplog.capturedThrough!,
