@@ -23,6 +23,12 @@ import { replayToTime, type ReplayToTimeOutcome } from './replay-to-time.js';
 import { restoreCollection } from './restore-collection.js';
 import { verifyCollection, type CollectionDigest } from './verify-collection.js';
 
+/**
+ * Collections restored at once by default: as many as mongorestore's default (numParallelCollections 4).
+ * Lanes overlap one collection's fetching, decoding and verification with another's inserts.
+ */
+export const DEFAULT_PARALLELISM = 4;
+
 export type RestorePhase = 'preparing' | 'restoring data' | 'applying oplogs' | 'creating indexes' | 'complete';
 
 export interface RunRestoreOptions {
@@ -36,7 +42,10 @@ export interface RunRestoreOptions {
   /** Reads an oplog slice (default: SliceStore over `storeOf` and the catalog). */
   readSlice?: (rec: SliceRecord) => Promise<Uint8Array[]>;
   batchDocs?: number;
+  batchBytes?: number;
   readAhead?: number;
+  /** Collections restored at once (default DEFAULT_PARALLELISM). */
+  parallelism?: number;
   signal?: AbortSignal;
   onProgress?: (p: { phase: RestorePhase; ns?: string; docs?: number; entries?: number }) => void;
   logger?: Logger;
@@ -72,20 +81,38 @@ function withoutEvents({ events: _events, ...rest }: ReplayToTimeOutcome): Omit<
   return rest;
 }
 
+/**
+ * The collections in `parallelism` lanes, each restored then verified. The first failure stops the other
+ * lanes (they see an aborted signal) and is the one thrown once every lane has stopped, so nothing still
+ * writes while a damaged snapshot's collections are removed.
+ */
 async function restoreData(o: RunRestoreOptions, snap: OpenedSnapshot, prepare: PrepareOutcome): Promise<RestoreResult['collections']> {
-  const out: RestoreResult['collections'] = [];
-  try {
-    for (const { collection, target } of snap.collections) {
-      o.onProgress?.({ phase: 'restoring data', ns: collection.ns, docs: 0 });
-      await restoreCollection({ ...o, store: snap.store, manifest: snap.manifest, collection, targetNs: target, onProgress: (p) => o.onProgress?.({ phase: 'restoring data', ns: p.ns, docs: p.cursor.docs }) });
-      const digest = await verifyCollection(o.target, target, collection, o.signal);
-      out.push({ ns: collection.ns, target: `${target.db}.${target.coll}`, ...digest });
+  const digests = new Map<string, RestoreResult['collections'][number]>();
+  const stop = new AbortController();
+  const signal = o.signal === undefined ? stop.signal : AbortSignal.any([o.signal, stop.signal]);
+  let failure: { err: unknown } | undefined;
+  let next = 0;
+  const lane = async () => {
+    while (next < snap.collections.length && failure === undefined) {
+      const { collection, target } = snap.collections[next++]!;
+      try {
+        o.onProgress?.({ phase: 'restoring data', ns: collection.ns, docs: 0 });
+        await restoreCollection({ ...o, signal, store: snap.store, manifest: snap.manifest, collection, targetNs: target, onProgress: (p) => o.onProgress?.({ phase: 'restoring data', ns: p.ns, docs: p.cursor.docs }) });
+        const digest = await verifyCollection(o.target, target, collection, signal);
+        digests.set(collection.ns, { ns: collection.ns, target: `${target.db}.${target.coll}`, ...digest });
+      } catch (err) {
+        failure ??= { err };
+        stop.abort();
+      }
     }
-  } catch (err) {
-    if (damagedSnapshot(err)) await discardCreated(o.target, prepare.created);
-    throw err;
+  };
+  await Promise.all(Array.from({ length: Math.min(o.parallelism ?? DEFAULT_PARALLELISM, snap.collections.length) }, lane));
+  if (failure !== undefined) {
+    if (damagedSnapshot(failure.err)) await discardCreated(o.target, prepare.created);
+    throw failure.err;
   }
-  return out;
+  // In manifest order, whatever order the lanes finished in.
+  return snap.collections.map((c) => digests.get(c.collection.ns)!);
 }
 
 /** A snapshot that cannot be read whole: retrying will not help, and what was written is removed. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, MongoBulkWriteError } from 'mongodb';
 import { BlobKey, Keyring } from '../../src/codec/keys.js';
-import { ChecksumMismatch, NotFound, RestoreOutsideWindow, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
+import { ChecksumMismatch, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
 import { tsToString } from '../../src/lib/bson.js';
 import { ContentHash } from '../../src/lib/content-hash.js';
 import { exportDump } from '../../src/restore/export-dump.js';
@@ -150,6 +150,23 @@ describe('restore', () => {
     await w.head.db(target.db).collection('users').deleteMany({});
     await w.head.db(target.db).collection('users').insertOne(BSON.deserialize(new DocumentSplitter('x').push((await snapshotChunk(snap, collection.chunks[0]!.id)))[0]!));
     await assert.rejects(restoreCollection(base), (e) => e instanceof MongoBulkWriteError);
+  });
+
+  it('verification catches a target that differs from the snapshot, by content or by count, naming the collection', async () => {
+    const db = targetDb();
+    await restore({ plan: fsPlan, selection: { include: [`${SRC_DB}.users`], rename: [`${SRC_DB}=${db}`] } }, db).run;
+    const users = (await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan: fsPlan })).manifest.collections.find((c) => c.ns === `${SRC_DB}.users`)!;
+    const target = { db, coll: 'users' };
+    const coll = w.head.db(db).collection<{ _id: unknown }>('users');
+    await verifyCollection(w.head, target, users);
+    const named = (e: unknown, count: number) =>
+      e instanceof RestoreVerifyFailed && e.message.includes(`'${db}.users' (from '${SRC_DB}.users') holds ${count} documents`);
+    // Same count, one value changed: only the content hash sees it.
+    const one = (await coll.findOne({}))!;
+    await coll.updateOne({ _id: one._id }, { $set: { touched: true } });
+    await assert.rejects(verifyCollection(w.head, target, users), (e) => named(e, users.count));
+    await coll.deleteOne({ _id: one._id });
+    await assert.rejects(verifyCollection(w.head, target, users), (e) => named(e, users.count - 1));
   });
 
   it('refuses a snapshot with a missing chunk before writing, and removes what it wrote when a chunk is damaged', async () => {
