@@ -13,6 +13,7 @@ export function redactUri(uri: string): string {
 
 export class ConnectionRegistry {
   private readonly clients = new Map<string, MongoClient>();
+  private closed = false;
   constructor(
     private readonly connections: HeadwaterConfig['connections'],
     private readonly env: NodeJS.ProcessEnv = process.env,
@@ -55,18 +56,25 @@ export class ConnectionRegistry {
         retryWrites: true,
       });
       this.clients.set(id, client);
-      // A driver client whose first connection fails stays closed for good: forget it, so that the
-      // next use (an activity retry) builds a fresh one instead of failing forever.
-      const created = client;
-      created.connect().catch(() => {
-        if (this.clients.get(id) === created) this.clients.delete(id);
-        created.close().catch(() => undefined);
-      });
+      this.keepConnecting(client, 1000);
     }
     return client;
   }
 
+  /**
+   * A driver client whose connect failed stays closed (every operation: "Topology is closed") until
+   * connect() is called again. Holders keep the client (the catalog, stores, activities' objects), so it
+   * must come back by itself: retry in the background, backing off to 10 s, until the server answers.
+   */
+  private keepConnecting(client: MongoClient, delayMs: number): void {
+    client.connect().catch(() => {
+      if (this.closed) return;
+      setTimeout(() => this.keepConnecting(client, Math.min(delayMs * 2, 10_000)), delayMs).unref();
+    });
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     const all = [...this.clients.values()];
     this.clients.clear();
     await Promise.allSettled(all.map((c) => c.close()));
