@@ -13,6 +13,7 @@ import { OldestOplogMemo, headroomSeconds } from '../oplog/headroom.js';
 import { chooseEntry } from '../oplog/entry-filter.js';
 import { tailOplog } from '../oplog/tail.js';
 import { NamespaceFilter } from '../source/namespace-filter.js';
+import { sourceReads } from '../source/read-options.js';
 import type { Deps } from '../worker/deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
 import { SliceIo } from './slice-io.js';
@@ -52,6 +53,7 @@ export function createCaptureActivities(deps: Deps) {
             deadline: Date.now() + p.maxSeconds * 1000,
             sliceMaxBytes: p.sliceMaxBytes,
             sliceMaxAgeMs: p.sliceMaxAgeMs,
+            reads: sourceReads(sync?.reads),
             select: filter === undefined ? undefined : (entry, raw) => chooseEntry(filter, entry, raw),
             writeSlice: async (s) => {
               await slices.writeOplogSlice(ref, s);

@@ -2,7 +2,7 @@
  * Activities of the initial sync: thin adapters that parse their input, resolve connections and stores by
  * id, call one domain function, heartbeat its progress and return a small reference-only result.
  */
-import { BSON, type ReadPreferenceLike } from 'mongodb';
+import { BSON } from 'mongodb';
 import {
   ApplyInput,
   BuildSlicesInput,
@@ -15,6 +15,7 @@ import {
   type IndexesResult,
 } from '../contracts/activities.js';
 import { InitialSyncInput, TsString, type SyncStart } from '../contracts/initial-sync.js';
+import { InvalidConfig } from '../errors/domain-errors.js';
 import { asActivity } from '../errors/to-failure.js';
 import { applyOplogRange } from '../head/apply-range.js';
 import { buildPendingSlices } from '../head/build-slices.js';
@@ -24,6 +25,7 @@ import { prepareHead } from '../head/prepare-head.js';
 import { tsFromString, tsToString } from '../lib/bson.js';
 import { checkSource } from '../source/check-source.js';
 import { NamespaceFilter } from '../source/namespace-filter.js';
+import { SourceReadPreference, sourceReads } from '../source/read-options.js';
 import { copyRange, type CopyResume } from '../source/copy-range.js';
 import { defaultRangeDocs, latestOplogTs, planCollections } from '../source/plan-sync.js';
 import type { Deps } from '../worker/deps.js';
@@ -31,6 +33,14 @@ import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbea
 import { keyForSlices } from '../slice/slice-keys.js';
 import { SliceIo } from './slice-io.js';
 import { z } from 'zod';
+
+/** The sync's member choice, checked before anything is read; absent: the primary. */
+function readPreferenceOf(p: { readPreference?: string; readTags?: Array<Record<string, string>> }) {
+  if (p.readPreference === undefined && p.readTags === undefined) return undefined;
+  const r = SourceReadPreference.safeParse({ mode: p.readPreference, tags: p.readTags });
+  if (!r.success) throw new InvalidConfig(`invalid read preference: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  return r.data;
+}
 
 export function createInitialSyncActivities(deps: Deps) {
   const slices = new SliceIo(deps);
@@ -41,14 +51,15 @@ export function createInitialSyncActivities(deps: Deps) {
         keepAlive(async () => {
           const p = InitialSyncInput.parse(raw);
           const client = deps.connections.client(p.source);
+          const reads = readPreferenceOf(p);
           await checkSource(client, p.source);
           // A key that cannot be found fails the sync here, before a slice is written in clear or not at all.
           if (p.encryptionKeyId !== undefined) keyForSlices(p.encryptionKeyId);
-          const t0 = await latestOplogTs(client);
+          const t0 = await latestOplogTs(client, sourceReads(reads));
           const collections = await planCollections(client, {
             ...p.filter,
             rangeDocs: p.rangeDocs ?? (await defaultRangeDocs(client)),
-            readPreference: p.readPreference,
+            readPreference: sourceReads(reads).readPreference,
             onProgress: heartbeat,
             signal: cancellationSignal(),
           });
@@ -62,6 +73,7 @@ export function createInitialSyncActivities(deps: Deps) {
             t0,
             collections,
             filter: p.filter,
+            reads,
             sliceKeyId: p.encryptionKeyId,
             createdAt: new Date(),
           });
@@ -97,7 +109,7 @@ export function createInitialSyncActivities(deps: Deps) {
             range,
             resume,
             sliceMaxBytes: p.sliceMaxBytes,
-            readPreference: p.readPreference as ReadPreferenceLike | undefined,
+            readPreference: sourceReads(plan.reads).readPreference,
             writeSlice: (docs, seq) => slices.writeCollectionSlice({ ...p, keyId: plan.sliceKeyId }, docs, seq),
             onProgress: (s) =>
               heartbeat({ ...s, lastId: BSON.EJSON.stringify(s.lastId, { relaxed: false }) }),

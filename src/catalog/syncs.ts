@@ -6,6 +6,7 @@
 import type { Collection, Document } from 'mongodb';
 import { Timestamp } from 'mongodb';
 import { z } from 'zod';
+import { SourceReadPreference } from '../source/read-options.js';
 
 export const IdRange = z.object({ min: z.unknown().optional(), max: z.unknown().optional() });
 export type IdRange = z.infer<typeof IdRange>;
@@ -31,6 +32,8 @@ export const SyncRecord = z.object({
    * planned before it was recorded: those apply to the planned databases only, as they always did.
    */
   filter: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }).optional(),
+  /** The member choice the sync reads its source with (src/source/read-options.ts); absent: the primary. */
+  reads: SourceReadPreference.optional(),
   /** Id of the key the sync's slices are sealed with (src/slice/slice-keys.ts); absent: in clear. */
   sliceKeyId: z.string().optional(),
   /** Source databases the oplog created after the plan that the filter keeps: the head has them too. */

@@ -35,6 +35,8 @@ export const InitialSyncInput = z.object({
   readPreference: z
     .enum(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'])
     .optional(),
+  /** Tag sets for the member choice, tried in order (`{}` matches any); not with `primary`. */
+  readTags: z.array(z.record(z.string(), z.string())).optional(),
   /** Collections copied at once (and _id ranges of one collection). */
   parallelism: z.number().int().min(1).max(32).default(4),
   /**

@@ -48,6 +48,8 @@ export async function copyRange(opts: CopyRangeOptions): Promise<CopyResume> {
       sort: { _id: 1 },
       batchSize: 2000,
       readPreference: opts.readPreference,
+      // Only what a majority has, as T0 and the tail read (src/source/read-options.ts).
+      readConcern: { level: 'majority' },
     });
   let batch: Uint8Array[] = [];
   let batchBytes = 0;

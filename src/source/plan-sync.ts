@@ -10,13 +10,14 @@ import type { CollectionPlan, IdRange } from '../catalog/syncs.js';
 import { rawReadOptions } from '../lib/bson.js';
 import { serverKind } from '../lib/server-kind.js';
 import { NamespaceFilter } from './namespace-filter.js';
+import { sourceReads, type SourceReads } from './read-options.js';
 
-/** The timestamp of the newest entry in the source's oplog. */
-export async function latestOplogTs(client: MongoClient): Promise<Timestamp> {
+/** The timestamp of the newest majority-committed entry in the source's oplog (src/source/read-options.ts). */
+export async function latestOplogTs(client: MongoClient, reads: SourceReads = sourceReads()): Promise<Timestamp> {
   const [last] = await client
     .db('local')
     .collection('oplog.rs')
-    .find({}, { projection: { ts: 1 } })
+    .find({}, { projection: { ts: 1 }, ...reads })
     .sort({ $natural: -1 })
     .limit(1)
     .toArray();

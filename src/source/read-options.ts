@@ -1,10 +1,41 @@
 /**
- * How Headwater reads a source replica set: which member and with which read concern. The tail takes
- * these as find options for `local.oplog.rs`.
+ * How Headwater reads a source replica set. Every read that decides what a backup holds (T0, the copy,
+ * the oplog tail) asks for `readConcern: majority`, so nothing a rollback could undo is captured: an
+ * oplog entry becomes visible to the tail only once a majority of members has it (oplog entries carry
+ * the visibility of the writes they record), and T0 is the newest majority-committed entry.
+ *
+ * Which member: a sync may name a read preference (mode and tag sets, MongoDB's own rules), recorded
+ * with its plan and used by its plan, copy and capture alike. The default stays the primary: T0 and
+ * the copy must see the same point of the oplog, and two secondaries can lag each other's majority
+ * view, so a copy read on a secondary behind T0 would miss writes just before T0. Reading a secondary
+ * safely needs one pinned member or causally consistent reads after T0; neither is built yet.
+ *
+ * FerretDB (the test source) accepts both options and honours neither: it has one member and no
+ * rollback. The tests check that every read sends them (command monitoring), not their effect.
  */
-import type { ReadConcernLike, ReadPreferenceLike } from 'mongodb';
+import { ReadPreference, type ReadConcernLike } from 'mongodb';
+import { z } from 'zod';
+
+export const READ_MODES = ['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'] as const;
+
+/** A member choice: MongoDB's read preference mode and tag sets (tried in order; `{}` matches any). */
+export const SourceReadPreference = z
+  .object({
+    mode: z.enum(READ_MODES).default('primary'),
+    tags: z.array(z.record(z.string(), z.string())).optional(),
+  })
+  .refine((p) => p.mode !== 'primary' || p.tags === undefined, 'tag sets need a mode other than primary');
+export type SourceReadPreference = z.infer<typeof SourceReadPreference>;
 
 export interface SourceReads {
   readConcern?: ReadConcernLike;
-  readPreference?: ReadPreferenceLike;
+  readPreference?: ReadPreference;
+}
+
+/** The find options of a read that decides what the backup holds. */
+export function sourceReads(pref?: SourceReadPreference): SourceReads {
+  return {
+    readConcern: { level: 'majority' },
+    readPreference: pref === undefined ? undefined : new ReadPreference(pref.mode, pref.tags),
+  };
 }
