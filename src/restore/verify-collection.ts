@@ -14,14 +14,19 @@ export interface CollectionDigest {
   contentHash: string;
 }
 
-/** Count and content hash of a target collection, read as raw BSON (no value changes type). */
+/**
+ * Count and content hash of a target collection, read as raw BSON (no value changes type). One full read
+ * is the whole cost: on FerretDB even a count reads every document (measured 70% of this read's time),
+ * and only the target's own bytes prove what it holds (FerretDB stores -0 as 0, for one). The server's
+ * default batches: 5,000 documents a batch measured a third slower on FerretDB.
+ */
 export async function digestCollection(client: MongoClient, ns: TargetNs, signal?: AbortSignal): Promise<CollectionDigest> {
   const hash = new ContentHash();
-  const cursor = client.db(ns.db).collection(ns.coll).find({}, { raw: true, batchSize: 5000 });
+  const cursor = client.db(ns.db).collection(ns.coll).find({}, { raw: true });
   try {
     for await (const raw of cursor as AsyncIterable<unknown>) {
       hash.add(raw as Uint8Array);
-      if (hash.count % 5000 === 0) signal?.throwIfAborted();
+      if (hash.count % 1000 === 0) signal?.throwIfAborted();
     }
   } finally {
     await cursor.close();
