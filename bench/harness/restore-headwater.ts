@@ -3,7 +3,7 @@
  * runRestore's order (open and check the snapshot, prepare the target, restoreCollection, verify, indexes),
  * so that the data path and the verification are timed apart: mongorestore verifies nothing, so the
  * ratios compare the restore without its verification, and the verification is reported beside it.
- * Knobs (defaults are the domain's: one collection at a time, its batch and read-ahead) come from the
+ * Knobs (defaults are the domain's: its parallelism, batch and read-ahead) come from the
  * environment so that a variant can be measured without touching src/restore.
  */
 import type { MongoClient } from 'mongodb';
@@ -12,6 +12,7 @@ import { buildIndexes } from '../../src/restore/build-indexes.js';
 import { openSnapshot } from '../../src/restore/open-snapshot.js';
 import type { RestorePlan } from '../../src/restore/plan-restore.js';
 import { prepareTarget } from '../../src/restore/prepare-target.js';
+import { DEFAULT_PARALLELISM } from '../../src/restore/run-restore.js';
 import { restoreCollection } from '../../src/restore/restore-collection.js';
 import { verifyCollection } from '../../src/restore/verify-collection.js';
 import { fromManifestJson } from '../../src/snapshot/manifest.js';
@@ -23,14 +24,14 @@ export interface RestoreKnobs {
   batchDocs?: number;
   batchBytes?: number;
   readAhead?: number;
-  /** Collections restored at once (runRestore: 1). */
+  /** Collections restored (and then verified) at once (runRestore: DEFAULT_PARALLELISM). */
   parallel: number;
 }
 
 /** HW_BENCH_RESTORE_{BATCH_DOCS,BATCH_BYTES,READ_AHEAD,PARALLEL}; unset means the domain's default. */
 export function knobsFromEnv(env: NodeJS.ProcessEnv = process.env): RestoreKnobs {
   const num = (k: string) => (env[`HW_BENCH_RESTORE_${k}`] === undefined ? undefined : Number(env[`HW_BENCH_RESTORE_${k}`]));
-  return { batchDocs: num('BATCH_DOCS'), batchBytes: num('BATCH_BYTES'), readAhead: num('READ_AHEAD'), parallel: num('PARALLEL') ?? 1 };
+  return { batchDocs: num('BATCH_DOCS'), batchBytes: num('BATCH_BYTES'), readAhead: num('READ_AHEAD'), parallel: num('PARALLEL') ?? DEFAULT_PARALLELISM };
 }
 
 export interface TimedRestore {
@@ -58,10 +59,8 @@ export async function headwaterRestore(
     return snap.collections;
   });
   // runRestore verifies each collection right after its data; with no replay to follow, after all of them
-  // checks the same state, and keeps the verification's time apart from the restore's.
-  const verified = await timed(async () => {
-    for (const { collection, target } of restored.value) await verifyCollection(o.target, target, collection);
-  });
+  // (in lanes of the same width) checks the same state, and keeps the verification's time apart.
+  const verified = await timed(() => inLanes(restored.value, knobs.parallel, ({ collection, target }) => verifyCollection(o.target, target, collection).then(() => undefined)));
   return { restoreSeconds: restored.seconds, verifySeconds: verified.seconds, docs };
 }
 
