@@ -70,7 +70,8 @@ export class SyncCatalog {
   /** Records the plan; a retried `starting` replaces the plan of the same sync (nothing was copied yet). */
   async recordPlan(sync: SyncRecord): Promise<void> {
     const { _id, ...rest } = SyncRecord.parse(sync);
-    await this.syncs.replaceOne({ _id }, rest, { upsert: true });
+    // Absent optional fields stay absent (the driver would store undefined as null, which the parse refuses).
+    await this.syncs.replaceOne({ _id }, rest, { upsert: true, ignoreUndefined: true });
   }
 
   /** The sync's record, or undefined when none was planned (a follow started by hand, tests). */
