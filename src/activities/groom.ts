@@ -16,6 +16,7 @@ export function createGroomActivities(deps: Deps) {
     async expireSnapshots(raw: ExpireInput): Promise<ExpireResult> {
       return asActivity(async () => {
         const p = ExpireInput.parse(raw);
+        if (p.store !== undefined) deps.store(p.store); // an unknown store is refused before anything expires
         return expireSnapshots({
           catalog: deps.catalog,
           jobId: p.jobId,

@@ -187,7 +187,8 @@ export interface GroomSchedule {
   recentRuns: { workflowId: string; scheduledAt: Date }[];
 }
 
-export const ExpireInput = z.object({ jobId: JobId, policy: RetentionPolicy });
+/** `store`: the groom's store, checked before anything expires, so an unknown one changes nothing. */
+export const ExpireInput = z.object({ jobId: JobId, policy: RetentionPolicy, store: z.string().min(1).optional() });
 export type ExpireInput = z.input<typeof ExpireInput>;
 export const ExpireResult = z.object({
   kept: z.array(z.object({ snapshotId: z.string(), reasons: z.array(z.string()) })),

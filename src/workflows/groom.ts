@@ -13,7 +13,7 @@ export async function groom(input: GroomInput): Promise<GroomResult> {
   const owner = workflowInfo().workflowId;
 
   // Expire: delete the manifests and catalog records the policy does not keep, and old oplog slices.
-  const expire = await long.expireSnapshots({ jobId: p.jobId, policy: p.policy });
+  const expire = await long.expireSnapshots({ jobId: p.jobId, policy: p.policy, store: p.store });
 
   // Sweep: in each store, delete the chunks no manifest refers to.
   const sweeps: Record<string, SweepResult> = {};
