@@ -1,25 +1,35 @@
 /**
  * Bad input as a new user types it, through the real CLI process (and the real worker entry for its
  * config file): each case must give one line `headwater: <message>` naming what was wrong, the
- * documented exit code (2 refused, 1 failed), and no stack trace unless --debug. Workflow failures run
- * against the dev server and an in-process worker on a task queue of its own.
+ * documented exit code (2 refused, 1 failed), and no stack trace unless --debug. Cases that reach the
+ * catalog, a store or a restore target also prove that nothing there changed (fingerprints before and
+ * after). Workflow cases share one in-process worker, one snapshot setup and one backup job.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Worker } from '@temporalio/worker';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { Timestamp, type MongoClient } from 'mongodb';
 import { stringify } from 'yaml';
 import { createActivities } from '../../src/activities/index.js';
+import { HeadwaterClient } from '../../src/client/headwater-client.js';
+import { loadKey } from '../../src/codec/keys.js';
 import { loadConfig } from '../../src/config/load.js';
+import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
+import { workflowIds } from '../../src/workflows/ids.js';
 import { freePort } from '../harness/ferret.js';
-import { uniqueName } from '../harness/services.js';
-import { bundle, createWorker, nativeConnection } from '../harness/temporal.js';
+import { fingerprint, type Fingerprint } from '../harness/fingerprint.js';
+import { mongoClient, services, uniqueName } from '../harness/services.js';
+import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
 import { writeWorkerConfig } from '../harness/worker-process.js';
+import { makeHead, newJobId, snapshotNow, type TestHead } from '../snapshot/fixtures.js';
 
 interface Run {
   code: number;
@@ -34,7 +44,8 @@ function run(entry: string, args: string[], env: Record<string, string>): Promis
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    // The AWS SDK warns about the Node version on stderr; it is not the command's output.
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err: err.split('\n').filter((l) => !/AWS SDK|NodeJS \d|node >=|a\.co\/|upgrade|versions published|will require|To continue|security updates|trace-warnings/.test(l)).join('\n') }));
   });
 }
 
@@ -62,6 +73,7 @@ describe('bad input gets one clear line and the documented exit code', { concurr
   const cfg = writeWorkerConfig(uniqueName('hw-badinput'));
   const cli = (...args: string[]) => run('src/client/cli/main.ts', args, { HEADWATER_CONFIG: cfg.configFile });
   const job = uniqueName('b').replace(/_/g, '-').slice(0, 18);
+  const base = loadConfig({ HEADWATER_CONFIG: cfg.configFile });
 
   /** Argument cases: refused before anything connects. */
   const refusals: Array<[string, string[], RegExp]> = [
@@ -73,6 +85,10 @@ describe('bad input gets one clear line and the documented exit code', { concurr
     ['a groom policy that is not json', ['groom', 'run', job, '--policy', 'nope'], /--policy is not JSON/],
     ['a retention count out of range', ['groom', 'run', job, '--policy', '{"keep":{"daily":-1}}'], /invalid --policy: keep\.daily: too small/],
     ['a groom interval that is not one', ['groom', 'schedule', job, '--every', '7x'], /invalid --every '7x': every is a whole number of minutes, hours or days/],
+    ['a groom interval of zero', ['groom', 'schedule', job, '--every', '0m'], /invalid --every '0m'/],
+    ['a snapshot interval of zero hours', ['job', 'create', job, '--source', 'source', '--interval-hours', '0'], /invalid job definition: retention\.intervalHours/],
+    ['a negative retention count', ['job', 'create', job, '--source', 'source', '--keep-daily', '-1'], /invalid job definition: retention\.keep\.daily/],
+    ['a window that is not a number', ['job', 'create', job, '--source', 'source', '--window-hours', 'abc'], /invalid job definition: retention\.pointInTimeHours/],
   ];
   for (const [what, args, want] of refusals) {
     it(`refuses ${what}: exit 2`, async () => assertOneLine(await cli(...args), want, 2));
@@ -87,15 +103,34 @@ describe('bad input gets one clear line and the documented exit code', { concurr
     }
   });
 
-  it('refuses an invalid config file naming the file and the field: exit 2', async () => {
-    const bad = file('schema.yaml', stringify({ connections: { head: { uri: 'http://nowhere' } }, stores: {} }));
+  /** Configuration files the CLI refuses, naming the file and the field. */
+  const configs: Array<[string, string, RegExp]> = [
+    ['a uri that is not mongodb', stringify({ connections: { head: { uri: 'http://nowhere' } }, stores: {} }), /connections\.head\.uri: must be a mongodb:\/\/ or mongodb\+srv:\/\/ uri/],
+    ['invalid yaml', 'temporal: [1\n  bad: {', /not valid yaml: /],
+    ['an unknown top-level key', stringify({ ...base, sourcee: { uri: 'mongodb://x' } }), /\(root\): unrecognized key: "sourcee"/i],
+    ['an unknown key in a store', stringify({ ...base, stores: { default: { type: 'fs', path: '/tmp/x', compress: true } } }), /stores\.default: unrecognized key: "compress"/i],
+    ['a uri with no host', stringify({ ...base, connections: { ...base.connections, source: { uri: 'mongodb://' } } }), /connections\.source\.uri: not a valid mongodb uri/],
+    ['a uri with an unknown option', stringify({ ...base, connections: { ...base.connections, source: { uri: 'mongodb://127.0.0.1:27117/?replicaSett=rs0' } } }), /connections\.source\.uri: not a valid mongodb uri: option replicasett is not supported/],
+    ['a metrics port out of range', stringify({ ...base, metrics: { port: 70000 } }), /metrics\.port: too big/i],
+  ];
+  for (const [what, text, want] of configs) {
+    it(`refuses a configuration file with ${what}: exit 2`, async () => {
+      const bad = file(`${uniqueName('cfg')}.yaml`, text);
+      const r = await run('src/client/cli/main.ts', ['snapshot', 'list', job], { HEADWATER_CONFIG: bad });
+      assertOneLine(r, new RegExp(`invalid configuration file '${bad}': .*${want.source}`, want.flags), 2);
+    });
+  }
+
+  it('refuses a uri with a bad port without printing its password: exit 2', async () => {
+    const bad = file('password.yaml', stringify({ ...base, connections: { ...base.connections, source: { uri: 'mongodb://ops:Sup3rSecretPw@127.0.0.1:99999/' } } }));
     const r = await run('src/client/cli/main.ts', ['snapshot', 'list', job], { HEADWATER_CONFIG: bad });
-    assertOneLine(r, new RegExp(`invalid configuration file '${bad}': connections\\.head\\.uri: must be a mongodb:// or mongodb\\+srv:// uri`), 2);
+    assertOneLine(r, /connections\.source\.uri: not a valid mongodb uri/, 2);
+    assert.doesNotMatch(r.err + r.out, /Sup3rSecretPw/);
   });
 
   it('names the address and how to start temporal when it is not answering: exit 1', async () => {
     const port = await freePort();
-    const down = file('down.yaml', stringify({ ...loadConfig({ HEADWATER_CONFIG: cfg.configFile }), temporal: { address: `127.0.0.1:${port}` } }));
+    const down = file('down.yaml', stringify({ ...base, temporal: { address: `127.0.0.1:${port}` } }));
     const r = await run('src/client/cli/main.ts', ['sync', 'status', job], { HEADWATER_CONFIG: down });
     assertOneLine(r, new RegExp(`unable to connect to temporal at 127\\.0\\.0\\.1:${port} .*'npm run services -- up temporal'`), 1);
   });
@@ -111,30 +146,214 @@ describe('bad input gets one clear line and the documented exit code', { concurr
     }
   });
 
-  describe('a workflow that fails says why, in its own words', () => {
+  describe('no worker polls the task queue: said at once, exit 1, nothing left pending', () => {
+    const idle = writeWorkerConfig(uniqueName('hw-noworker'));
+    const idleCli = (...args: string[]) => run('src/client/cli/main.ts', args, { HEADWATER_CONFIG: idle.configFile });
+    const cases: Array<[string, string[], string]> = [
+      ['sync start', ['sync', 'start', `${job}-nw`, '--source', 'source', '--wait'], workflowIds.initialSync(`${job}-nw`, 1)],
+      ['job create', ['job', 'create', `${job}-nw`, '--source', 'source'], workflowIds.job(`${job}-nw`)],
+    ];
+    for (const [what, args, workflowId] of cases) {
+      it(`${what}`, async () => {
+        // Without the check, `--wait` waited for ever and `job create` about 50 s, saying nothing.
+        const r = await idleCli(...args);
+        assertOneLine(r, new RegExp(`no worker is polling task queue '${idle.taskQueue}' on temporal at ${services.temporal.address.replace(/\./g, '\\.')} .*nothing was started; start one with 'npm run worker'`), 1);
+        const t = await connectTemporal();
+        try {
+          await assert.rejects(t.client.workflow.getHandle(workflowId).describe(), WorkflowNotFoundError, `${workflowId} was not started`);
+        } finally {
+          await t.connection.close();
+        }
+      });
+    }
+  });
+
+  describe('with a worker: refused or failed in the workflow\'s own words, and nothing changed', { concurrency: 1 }, () => {
+    const p = uniqueName('bi');
+    const catalogDb = `${p}_cat`;
+    const target = (n: string) => `${p}_t${n}`;
+    const wrongKey = randomBytes(32).toString('hex');
     let deps: Deps;
+    let head: MongoClient;
+    let h: TestHead;
+    let native: NativeConnection;
     let worker: Worker;
     let running: Promise<void>;
+    let snap: string;
+    let sealed: string;
+    let wcfg: ReturnType<typeof writeWorkerConfig>;
+    let wcli: (...args: string[]) => Promise<Run>;
+    const stateJob = newJobId('bix');
+    const mine = (db: string) => db.startsWith(p) || db.includes(h.jobId) || db.includes(stateJob);
+    // The catalog's `restores` collection is the log of restore attempts: a refused one is recorded there
+    // as failed, by design (src/catalog/restores.ts); everything else must stay as it was.
+    const state = () => fingerprint({ client: head, databases: mine, dirs: [wcfg.storeDir], ignore: (db, coll) => db === catalogDb && coll === 'restores' });
+
     before(async () => {
-      deps = createDeps(loadConfig({ HEADWATER_CONFIG: cfg.configFile }));
-      const [connection, workflowBundle] = await Promise.all([nativeConnection(), bundle(workflowsPath)]);
-      worker = await createWorker({ connection, taskQueue: cfg.taskQueue, workflowBundle, activities: createActivities(deps) });
+      // The worker runs in this process: it resolves the key variables and S3 credentials from here.
+      process.env.HW_BI_KEY = randomBytes(32).toString('hex');
+      process.env.HW_BI_WRONG_KEY = wrongKey;
+      process.env.HW_BI_S3_ID = services.minio.accessKeyId;
+      process.env.HW_BI_S3_SECRET = 'not-the-minio-secret';
+      const notADir = file('not-a-dir', 'a file, so no store can be made under it');
+      wcfg = writeWorkerConfig(uniqueName('hw-badinput-w'), {
+        target: { uri: services.head.uri },
+        badcreds: { uri: services.source.uri.replace('mongodb://', 'mongodb://nobody:wrongpw@') },
+      }, {
+        catalog: { connection: 'head', database: catalogDb },
+        stores: {
+          broken: { type: 'fs', path: join(notADir, 'store') },
+          s3bad: { type: 's3', bucket: services.minio.bucket, prefix: `bad/${p}`, endpoint: services.minio.endpoint, forcePathStyle: true, accessKeyIdEnv: 'HW_BI_S3_ID', secretAccessKeyEnv: 'HW_BI_S3_SECRET' },
+        },
+      });
+      wcli = (...args: string[]) => run('src/client/cli/main.ts', args, { HEADWATER_CONFIG: wcfg.configFile, HW_BI_WRONG_KEY: wrongKey });
+      head = mongoClient('head');
+      deps = createDeps(loadConfig({ HEADWATER_CONFIG: wcfg.configFile }));
+      h = await makeHead(head, deps.catalog, { jobId: newJobId('bi'), collections: [{ name: 'a', count: 40 }, { name: 'b', count: 10 }] });
+      const T0 = new Timestamp({ t: 1_700_000_100, i: 1 });
+      await snapshotNow({ head, store: deps.store('default'), catalog: deps.catalog, plan: h.plan, ts: T0, storeId: 'default' });
+      snap = snapshotId(h.jobId, T0);
+      const T1 = new Timestamp({ t: 1_700_000_200, i: 1 });
+      const codec = { compression: 'zstd' as const, key: loadKey({ env: 'HW_BI_KEY' }) };
+      await snapshotNow({ head, store: deps.store('default'), catalog: deps.catalog, plan: h.plan, ts: T1, codec, storeId: 'default' });
+      sealed = snapshotId(h.jobId, T1);
+      await head.db(target('full')).collection('a').insertOne({ _id: 'already here' } as never);
+      native = await nativeConnection();
+      worker = await createWorker({ connection: native, taskQueue: wcfg.taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
       running = worker.run();
     });
     after(async () => {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
-      await deps.close();
+      for (const { name } of (await head.db('admin').admin().listDatabases({ nameOnly: true })).databases) {
+        if (mine(name)) await head.db(name).dropDatabase();
+      }
+      await deps?.close();
+      await native?.close();
+      await head?.close();
     });
 
-    it('an unknown source connection: the ConnectionNotFound failure, exit 2', async () => {
-      const r = await cli('sync', 'start', job, '--source', 'nosuch', '--wait');
-      assertOneLine(r, /'nosuch'.*\(ConnectionNotFound\)$/, 2);
+    /** [what, args, the message, exit code]: every one leaves the catalog, the stores and the targets as they were. */
+    const cases: Array<[string, () => string[], RegExp, number]> = [
+      ['an unknown source connection', () => ['sync', 'start', `${h.jobId}-x`, '--source', 'nosuch', '--wait'], /'nosuch'.*\(ConnectionNotFound\)$/, 2],
+      ['a workflow that does not exist', () => ['sync', 'status', `${h.jobId}-none`], /workflow '.*-none.*' is not known to temporal/, 2],
+      ['a snapshot id that does not exist (restore)', () => ['restore', 'start', '--snapshot', `${h.jobId}/1600000000.1`, '--target', 'target', '--rename', `src=${target('1')}`], /snapshot '.*\/1600000000\.1' is not in the catalog/, 2],
+      ['a snapshot id that does not exist (verify)', () => ['snapshot', 'verify', `${h.jobId}/1600000000.1`], /1600000000/, 2],
+      ['a restore time outside the window', () => ['restore', 'start', '--job', h.jobId, '--to-time', '2001-01-01T00:00:00Z', '--target', 'target', '--rename', `src=${target('2')}`], /outside the point-in-time window/, 2],
+      ['a target that is not empty', () => ['restore', 'start', '--snapshot', snap, '--target', 'target', '--rename', `src=${target('full')}`], /not empty/, 2],
+      ['an unknown target connection', () => ['restore', 'start', '--snapshot', snap, '--target', 'nosuch', '--rename', `src=${target('3')}`], /'nosuch'/, 2],
+      ['an unknown namespace', () => ['restore', 'start', '--snapshot', snap, '--target', 'target', '--ns', 'nodb.nocoll', '--rename', `nodb=${target('4')}`], /nodb\.nocoll/, 2],
+      ['a wrong encryption key (restore)', () => ['restore', 'start', '--snapshot', sealed, '--key-env', 'HW_BI_WRONG_KEY', '--target', 'target', '--rename', `src=${target('5')}`], /key/i, 2],
+      ['a wrong encryption key (verify)', () => ['snapshot', 'verify', sealed, '--key-env', 'HW_BI_WRONG_KEY'], /key/i, 2],
+      ['an unknown store', () => ['snapshot', 'take', h.jobId, '--store', 'nosuch'], /unknown store 'nosuch'/, 2],
+      ['an unknown store to groom', () => ['groom', 'run', h.jobId, '--store', 'nosuch'], /unknown store 'nosuch'/, 2],
+      ['a store that is not writable', () => ['snapshot', 'take', h.jobId, '--store', 'broken'], /cannot store .* in fs:.*not-a-dir\/store/, 2],
+      ['wrong S3 credentials', () => ['snapshot', 'take', h.jobId, '--store', 's3bad'], /s3|access|credential|signature/i, 1],
+      ['wrong source credentials', () => ['sync', 'start', `${h.jobId}-c`, '--source', 'badcreds', '--wait'], /badcreds|authenticat|credential/i, 1],
+      ['a restore time that is not a time', () => ['restore', 'start', '--job', h.jobId, '--to-time', 'yesterday', '--target', 'target'], /'yesterday'/, 2],
+      ['a snapshot of a job with no sync', () => ['snapshot', 'take', `${h.jobId}-nosync`], /-nosync/, 2],
+    ];
+    // Side by side, so one fingerprint before them all and one after: a change is named by collection or file.
+    let unchanged: Fingerprint;
+    it('takes the fingerprint of the catalog, the store and the targets', async () => {
+      unchanged = await state();
+      assert.ok(Object.keys(unchanged).some((k) => k.endsWith('.snapshots')), 'the two snapshots are in it');
+    });
+    describe('each case', { concurrency: 4 }, () => {
+      for (const [what, args, want, code] of cases) {
+        it(`${what}: exit ${code}`, async () => {
+          const r = await wcli(...args());
+          assertOneLine(r, want, code);
+          assert.doesNotMatch(r.err + r.out, /wrongpw|not-the-minio-secret/, 'no secret in the output');
+        });
+      }
+    });
+    it('changed nothing in the catalog, the stores or the targets', async () => {
+      await untilClosed(wcfg.taskQueue);
+      assert.deepEqual(await state(), unchanged);
     });
 
-    it('a workflow that does not exist: named, exit 2', async () => {
-      const r = await cli('sync', 'status', `${job}-none`);
-      assertOneLine(r, new RegExp(`workflow '.*${job}-none.*' is not known to temporal`), 2);
+    describe('a command the job\'s state does not allow, in every state', { concurrency: 1 }, () => {
+      const jobId = stateJob;
+      const sourceDb = `${p}_src`;
+      let client: HeadwaterClient;
+      const view = () => client.jobs.view(jobId);
+      /** Refused with the state and the allowed commands named; the job's view and the catalog unchanged. */
+      const refuses = async (commands: string[], state: RegExp, allowed: string, full: boolean) => {
+        const was = await view();
+        const fp = full ? await stateOf() : undefined;
+        await Promise.all(
+          commands.map(async (c) => {
+            const r = await wcli('job', c, jobId, ...(c === 'terminate' ? ['--yes'] : []));
+            assertOneLine(r, new RegExp(`cannot ${c} a job that is ${state.source}.*: allowed commands? (is|are) ${allowed}$`), 2);
+          }),
+        );
+        const now = await view();
+        assert.deepEqual([now.counters.commands, now.syncNumber], [was.counters.commands, was.syncNumber], 'no command counted');
+        if (fp !== undefined) assert.deepEqual(await stateOf(), fp);
+      };
+      // While the job follows, its slices grow: compare the job's own records there, everything when it is still.
+      const stateOf = () => fingerprint({ client: head, databases: mine, dirs: [wcfg.storeDir], ignore: (db, coll) => db === catalogDb && coll === 'restores' });
+      before(async () => {
+        const source = mongoClient('source');
+        await source.db(sourceDb).collection('c').insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i, v: i })) as never[]);
+        await source.close();
+        client = await HeadwaterClient.connect({ address: services.temporal.address, taskQueue: wcfg.taskQueue });
+      });
+      after(async () => {
+        await client.jobs.command(jobId, 'terminate').catch(() => undefined);
+        await client.temporal.workflow.getHandle(workflowIds.job(jobId)).terminate('test over').catch(() => undefined);
+        await client.close();
+        const source = mongoClient('source');
+        await source.db(sourceDb).dropDatabase();
+        await source.close();
+      });
+
+      it('Inactive: stop, restart, resync, terminate', async () => {
+        assert.equal((await wcli('job', 'create', jobId, '--source', 'source', '--include', sourceDb)).code, 0);
+        await refuses(['stop', 'restart', 'resync', 'terminate'], /Inactive/, 'start', true);
+      });
+      // Waiting for Active costs minutes on a loaded machine; backup-job.test.ts refuses every command in
+      // every state through the client. Here the CLI meets the job while it syncs (or, if the sync was
+      // quicker than the CLI's start, Active: both refuse these three).
+      it('Initial Sync (or Active): start, restart, terminate', async () => {
+        assert.equal((await wcli('job', 'start', jobId)).code, 0);
+        await refuses(['start', 'restart', 'terminate'], /(Initial Sync|Active)/, '(stop|stop, resync)', false);
+      });
+      it('Stopped: stop, resync, start', async () => {
+        assert.equal((await wcli('job', 'stop', jobId)).code, 0);
+        await until(`job ${jobId} Stopped`, view, (v) => v.state === 'Stopped');
+        await untilClosed(wcfg.taskQueue, jobId);
+        await refuses(['stop', 'resync', 'start'], /Stopped/, 'restart, terminate', true);
+      });
     });
   });
 });
+
+/** Polls until `probe` returns a value `ok` accepts: waits for the event, never a fixed time. */
+async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 180_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Waits until no workflow on the task queue is running, except the job's own entity workflow. */
+async function untilClosed(taskQueue: string, jobId?: string): Promise<void> {
+  const t = await connectTemporal();
+  try {
+    const running = async () => {
+      const ids: string[] = [];
+      for await (const w of t.client.workflow.list({ query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'` })) {
+        if (jobId === undefined || w.workflowId !== workflowIds.job(jobId)) ids.push(w.workflowId);
+      }
+      return ids;
+    };
+    await until(`the workflows on ${taskQueue} to end`, running, (ids) => ids.length === 0);
+  } finally {
+    await t.connection.close();
+  }
+}

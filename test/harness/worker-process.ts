@@ -15,10 +15,14 @@ export interface WorkerConfig {
   storeDir: string;
 }
 
-/** Writes a worker configuration for the local services, with extra connections if given. */
+/**
+ * Writes a worker configuration for the local services, with extra connections if given; `extra` may name
+ * the catalog and add stores beside the `default` filesystem store.
+ */
 export function writeWorkerConfig(
   taskQueue: string,
   extraConnections: Record<string, unknown> = {},
+  extra: { catalog?: { connection: string; database: string }; stores?: Record<string, unknown> } = {},
 ): WorkerConfig {
   const dir = mkdtempSync(join(tmpdir(), 'headwater-test-'));
   const storeDir = join(dir, 'store');
@@ -29,7 +33,8 @@ export function writeWorkerConfig(
       head: { uri: services.head.uri },
       ...extraConnections,
     },
-    stores: { default: { type: 'fs', path: storeDir } },
+    ...(extra.catalog === undefined ? {} : { catalog: extra.catalog }),
+    stores: { default: { type: 'fs', path: storeDir }, ...extra.stores },
     metrics: { port: 0 },
   };
   const configFile = join(dir, 'headwater.yaml');
