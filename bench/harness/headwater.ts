@@ -14,15 +14,20 @@ import { writeWorkerConfig, type WorkerConfig } from '../../test/harness/worker-
 import { peakRssOfPid } from './measure.js';
 
 export class BenchWorker {
-  readonly config: WorkerConfig = writeWorkerConfig(uniqueName('hw-bench'));
   private child: ChildProcess | undefined;
   private output = '';
   /** The highest VmHWM seen over every process this worker has been (it may be restarted). */
   private peakMiB = 0;
 
+  /** A worker on the shared services by default; the soak gives its own configuration and environment. */
+  constructor(
+    readonly config: WorkerConfig = writeWorkerConfig(uniqueName('hw-bench')),
+    private readonly baseEnv: Record<string, string> = {},
+  ) {}
+
   async start(env: Record<string, string> = {}): Promise<void> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker/main.ts'], {
-      env: { ...process.env, HEADWATER_CONFIG: this.config.configFile, LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, HEADWATER_CONFIG: this.config.configFile, LOG_LEVEL: 'warn', HEADWATER_EXIT_WITH_PARENT: '1', ...this.baseEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
