@@ -7,7 +7,7 @@ FERRETDB_VERSION=v1.24.2
 # of the patch's SHA-256, which name the binary: build-tools.sh refuses a patch that does not match this pin,
 # so a changed patch needs a new pin and builds a new binary. Update with:
 #   sha256sum scripts/ferretdb/$FERRETDB_VERSION.patch | cut -c1-12
-FERRETDB_PATCH_SHA=76e629a71957
+FERRETDB_PATCH_SHA=207d35bc52b3
 # MinIO tags are not semver, so the module is pinned to a commit by its pseudo-version.
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
 # mongo-tools tags carry no "v" prefix either: pinned by pseudo-version (used only by `npm run bench`).
