@@ -1,122 +1,160 @@
 /**
- * `npm run demo`: Headwater end to end on the local services. Seeds a small shop database on the source,
- * starts a worker, runs the initial sync (watch its phases), follows the oplog while a writer changes
- * data, then proves the head equals the source by count and content hash, and checks slice coverage.
+ * `npm run demo`: Headwater end to end on the local services, as an operator would run it. Seeds a sample
+ * source (three databases, realistic documents, a few indexes), starts a worker, starts a write workload,
+ * creates a backup job with a short snapshot Schedule and watches its initial sync, takes snapshots,
+ * restores the job to a chosen second into new databases and proves the result, then summarises timings,
+ * lag, storage and the Temporal UI page of every workflow. It removes what it made unless `--keep`;
+ * Ctrl-C stops its workflows and removes what it made. Every wait is bounded and says what it saw.
  */
-import { Client, Connection } from '@temporalio/client';
 import { Catalog } from '../src/catalog/catalog.js';
-import { checkJobCoverage } from '../src/catalog/check-coverage.js';
-import type { FollowStatus } from '../src/contracts/follow.js';
-import { compareTsString, type SyncProgress, type SyncResult } from '../src/contracts/initial-sync.js';
-import { headDbName } from '../src/head/head-names.js';
+import { HeadwaterClient } from '../src/client/headwater-client.js';
+import { compareTsString } from '../src/contracts/initial-sync.js';
 import { tsToString } from '../src/lib/bson.js';
 import { latestOplogTs } from '../src/source/plan-sync.js';
-import { digest } from '../test/harness/compare.js';
-import { fill, startWriter } from '../test/harness/dataset.js';
-import { mongoClient, services } from '../test/harness/services.js';
-import { WorkerProcess, writeWorkerConfig } from '../test/harness/worker-process.js';
+import { cleanup } from './cleanup.js';
+import { noteLag, say, secs, step, warn, type DemoContext } from './context.js';
+import { addresses, DemoWorker, mongo, writeConfig } from './environment.js';
+import { demoNames, newRunId, uiLink, type DemoNames } from './names.js';
+import { parseOptions, SIZES, USAGE, type DemoSize } from './options.js';
+import { Bars } from './progress.js';
+import { restoreMoment } from './restore-step.js';
+import { counts, seedSample } from './sample-data.js';
+import { awaitSnapshots, awaitWindow, takeMoment, triggerSnapshot } from './snapshot-step.js';
+import { summarize } from './summary.js';
+import { createAndSync } from './sync-step.js';
+import { waitFor } from './wait.js';
+import { Workload } from './workload.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const say = (s: string) => console.log(`[demo] ${s}`);
-
-async function main(): Promise<void> {
-  const stamp = Date.now().toString(36);
-  const db = `demo_shop_${stamp}`;
-  const jobId = `demo-${stamp}`;
-  const source = mongoClient('source');
-  const head = mongoClient('head');
-  say(`seeding ${db} on the source (${services.source.uri})`);
-  await Promise.all([
-    fill(source, `${db}.customers`, 5000),
-    fill(source, `${db}.orders`, 15000),
-    fill(source, `${db}.invoices`, 500, 'medium'),
-  ]);
-
-  const cfg = writeWorkerConfig(`headwater-demo-${stamp}`);
-  const worker = new WorkerProcess(cfg);
-  await worker.start();
-  const connection = await Connection.connect({ address: services.temporal.address });
-  const client = new Client({ connection });
-  const writer = startWriter(source, [`${db}.customers`, `${db}.orders`], { pauseMs: 5 });
+async function withClients<T>(names: DemoNames, fn: (c: { hw: HeadwaterClient; source: ReturnType<typeof mongo>; head: ReturnType<typeof mongo> }) => Promise<T>): Promise<T> {
+  const source = mongo(addresses.source);
+  const head = mongo(addresses.head);
+  const hw = await HeadwaterClient.connect({ address: addresses.temporal, taskQueue: names.taskQueue });
   try {
-    const syncId = `job/${jobId}/initial-sync/1`;
-    say(
-      `initial sync ${syncId}: watch it at http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(syncId)}`,
-    );
-    const sync = await client.workflow.start('initialSync', {
-      taskQueue: cfg.taskQueue,
-      workflowId: syncId,
-      args: [{ jobId, source: 'source', filter: { include: [db] } }],
-    });
-    let last = '';
-    for (;;) {
-      const done = await Promise.race([sync.result().then(() => true), sleep(250).then(() => false)]);
-      const p = await sync.query<SyncProgress>('progress').catch(() => undefined);
-      if (p && p.phase !== last) say(`  phase: ${(last = p.phase)}`);
-      if (done) break;
-    }
-    const res = (await sync.result()) as SyncResult;
-    say(
-      `  head consistent at ${res.consistentAt}; copied ${Object.values(res.progress.collections).reduce((n, c) => n + c.docs, 0)} documents, ${res.progress.oplog.entries} oplog entries captured meanwhile`,
-    );
-
-    const followId = `job/${jobId}/tail`;
-    await client.workflow.start('follow', {
-      taskQueue: cfg.taskQueue,
-      workflowId: followId,
-      args: [
-        {
-          jobId,
-          syncNumber: 1,
-          source: 'source',
-          capturedThrough: res.consistentAt,
-          appliedThrough: res.consistentAt,
-          captureSeconds: 5,
-        },
-      ],
-    });
-    say('following the oplog for 5 s while the writer inserts, updates and deletes');
-    await sleep(5000);
-    const stats = await writer.stop();
-    const end = tsToString(await latestOplogTs(source));
-    const follow = client.workflow.getHandle(followId);
-    let status: FollowStatus | undefined;
-    while (!status || compareTsString(status.appliedThrough, end) < 0) {
-      await sleep(300);
-      status = await follow.query<FollowStatus>('status').catch(() => status);
-    }
-    say(
-      `  writer did ${stats.inserts} inserts, ${stats.updates} updates, ${stats.deletes} deletes; capture lag ${status.captureLagSeconds.toFixed(2)} s, headroom ${status.headroomSeconds} s`,
-    );
-    await follow.terminate('demo over');
-
-    const coverage = await checkJobCoverage(new Catalog(head, 'headwater'), jobId, 1);
-    say(
-      `slice coverage: ${coverage.ok ? 'continuous' : 'BROKEN'} over ${coverage.slices} oplog slices (${coverage.from} .. ${coverage.through})`,
-    );
-    let equal = coverage.ok;
-    for (const coll of ['customers', 'orders', 'invoices']) {
-      const [a, b] = await Promise.all([
-        digest(source, db, coll),
-        digest(head, headDbName(jobId, 1, db), coll),
-      ]);
-      const same = a.count === b.count && a.hash === b.hash;
-      equal &&= same;
-      say(
-        `  ${coll}: source ${a.count} docs ${a.hash.slice(0, 12)}…  head ${b.count} docs ${b.hash.slice(0, 12)}…  ${same ? 'equal' : 'DIFFERENT'}`,
-      );
-    }
-    say(equal ? 'head equals source: nothing lost, nothing duplicated' : 'head differs from source');
-    process.exitCode = equal ? 0 : 1;
+    return await fn({ hw, source, head });
   } finally {
-    await writer.stop();
-    await worker.stop();
-    await source.db(db).dropDatabase();
-    await Promise.all([source.close(), head.close(), connection.close()]);
+    await Promise.all([hw.close(), source.close(), head.close()]);
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Ctrl-C (or SIGTERM) aborts the run, which then cleans up; a second Ctrl-C leaves at once. */
+function interruptible(): AbortController {
+  const abort = new AbortController();
+  const onSignal = () => {
+    if (abort.signal.aborted) process.exit(130);
+    console.log('\n== interrupted: stopping the job\'s workflows and removing what the demo made (Ctrl-C again to leave at once)');
+    abort.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return abort;
+}
+
+async function scenario(ctx: DemoContext, worker: DemoWorker, storeDir: string, started: number): Promise<boolean> {
+  const total = Object.values(ctx.counts).reduce((a, b) => a + b, 0);
+  await step(ctx, `sample source: ${total} documents in 3 databases on ${addresses.source}`, async () => {
+    const bars = new Bars([{ key: 'seed', label: 'documents', total }]);
+    let n = 0;
+    await seedSample(ctx.source, ctx.names, ctx.counts, (k) => bars.update('seed', (n += k)));
+    bars.stop();
+  });
+  await step(ctx, `worker on task queue ${ctx.names.taskQueue}, and the write workload (${ctx.size.writesPerSecond} writes/s)`, async () => {
+    await worker.start(ctx.signal);
+    await ctx.workload.start();
+  });
+  await step(ctx, `backup job ${ctx.names.jobId}: initial sync (watch it: ${uiLink(`job/${ctx.names.jobId}`)})`, () => createAndSync(ctx, total));
+  const { moment, snapshots } = await step(ctx, `snapshots: ${ctx.size.snapshots}, every ${ctx.size.snapshotEverySeconds} s (the first triggered now)`, async () => {
+    const bars = new Bars([{ key: 'snapshots', label: 'snapshots', total: ctx.size.snapshots }]);
+    await triggerSnapshot(ctx);
+    await awaitSnapshots(ctx, 1, bars);
+    const m = await takeMoment(ctx);
+    const list = await awaitSnapshots(ctx, ctx.size.snapshots, bars);
+    bars.stop();
+    await awaitWindow(ctx, m.second);
+    return { moment: m, snapshots: list };
+  });
+  const restore = await step(ctx, 'restore to the chosen second into new databases, and verify', () => restoreMoment(ctx, moment));
+  await step(ctx, 'writer stopped: the head catches up with the source', () => converge(ctx));
+  const all = await ctx.catalog.snapshots.list(ctx.names.jobId);
+  const summary = await summarize(ctx, { snapshots: all.length >= snapshots.length ? all : snapshots, storeDir, restore, totalMs: Date.now() - started });
+  return summary.ok;
+}
+
+/** Stops the writer and waits (bounded) until the head has applied everything written; reports the lag if not. */
+async function converge(ctx: DemoContext): Promise<void> {
+  await ctx.workload.stop();
+  const end = tsToString(await latestOplogTs(ctx.source));
+  const w = await waitFor({
+    probe: async () => (await ctx.hw.jobs.jobStatus(ctx.names.jobId)).follow,
+    done: (f) => f !== undefined && compareTsString(f.appliedThrough, end) >= 0,
+    timeoutMs: 240_000,
+    signal: ctx.signal,
+    onValue: (f) => noteLag(ctx, f),
+  });
+  if (w.ok) say(`  applied through ${w.value!.appliedThrough} (the source's last entry was ${end}) after ${secs(w.ms)}`);
+  else warn(ctx, `apply did not catch up in ${secs(w.ms)}: applied through ${w.value?.appliedThrough ?? '?'}, the source is at ${end} (apply lag ${w.value?.applyLagSeconds.toFixed(0) ?? '?'} s)`);
+}
+
+async function run(size: DemoSize, keep: boolean): Promise<number> {
+  const names = demoNames(newRunId());
+  const abort = interruptible();
+  const started = Date.now();
+  const { configFile, storeDir, logFile } = writeConfig(names);
+  const worker = new DemoWorker(configFile, logFile);
+  say(`Headwater demo, run ${names.runId}: Temporal ${addresses.temporal} (UI http://127.0.0.1:${process.env.HW_TEMPORAL_UI_PORT ?? 8233}), source ${addresses.source}, head ${addresses.head}`);
+  return withClients(names, async ({ hw, source, head }) => {
+    const c = counts(size.scale);
+    const ctx: DemoContext = {
+      names, size, counts: c, signal: abort.signal, hw, source, head,
+      catalog: new Catalog(head, names.catalogDb),
+      workload: new Workload(source, names, c, size.writesPerSecond),
+      timings: [], lag: { samples: 0, maxCapture: 0, maxApply: 0 }, warnings: [],
+    };
+    let code = 1;
+    // Ctrl-C ends the run at once, even inside a call that cannot be cancelled (a job command waiting on
+    // its update): cleanup terminates the workflows, which ends that call; its late error is dropped.
+    const running = scenario(ctx, worker, storeDir, started);
+    running.catch(() => undefined);
+    const interrupted = new Promise<never>((_, reject) => abort.signal.addEventListener('abort', () => reject(abort.signal.reason as Error), { once: true }));
+    try {
+      code = (await Promise.race([running, interrupted])) ? 0 : 1;
+    } catch (err) {
+      if (!abort.signal.aborted) say(`\nFAILED: ${(err as Error).message}\n  the worker's log: ${logFile}`);
+      code = abort.signal.aborted ? 130 : 1;
+    } finally {
+      await ctx.workload.stop();
+    }
+    if (keep && !abort.signal.aborted) {
+      await worker.stop();
+      say(`\nkept (--keep): job ${names.jobId} and its Schedules, databases ${names.sourcePrefix}* and ${names.catalogDb}, ${names.dir}`);
+      say(`the job waits for a worker: HEADWATER_CONFIG=${names.dir}/headwater.yaml npm run worker`);
+      say(`remove it all with: npm run demo -- --clean ${names.runId}`);
+      return code;
+    }
+    say('\n== cleaning up: the job\'s Schedules and workflows, the worker, the databases and store the demo made');
+    const failures = await cleanup({ names, temporal: hw.temporal, source, head, stopWorker: () => worker.stop() });
+    for (const f of failures) say(`  could not ${f}`);
+    say(failures.length === 0 ? '  removed (the finished workflows stay in the Temporal UI\'s history)' : `  remove the rest with: npm run demo -- --clean ${names.runId}`);
+    return failures.length === 0 ? code : 1;
+  });
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2));
+  if (o.mode === 'help') return (console.log(USAGE), 0);
+  if (o.mode === 'clean') {
+    const names = demoNames(o.runId);
+    const failures = await withClients(names, ({ hw, source, head }) => cleanup({ names, temporal: hw.temporal, source, head }));
+    for (const f of failures) console.log(`could not ${f}`);
+    console.log(failures.length === 0 ? `removed what demo run ${o.runId} made` : 'some of it is left (see above)');
+    return failures.length === 0 ? 0 : 1;
+  }
+  return run(SIZES[o.size], o.keep);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`demo: ${(err as Error).message}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,53 @@
+/**
+ * The demo's last screen: how long each step took, the lag seen (capture lag is the RPO: how far the
+ * durable oplog slices trailed the source), what the store holds against the data it protects (dedup
+ * across snapshots and zstd), whether the restore was proven, and the Temporal UI page of every workflow
+ * the run started (found by its own task queue).
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SnapshotRecord } from '../src/catalog/snapshots.js';
+import { mb, say, secs, type DemoContext } from './context.js';
+import { uiLink } from './names.js';
+import type { RestoreOutcome } from './restore-step.js';
+
+export interface Summary { ok: boolean; workflows: Array<{ workflowId: string; runId: string; status: string; url: string }> }
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
+  return n;
+}
+
+export function storeLines(snapshots: SnapshotRecord[], storeDir: string): string[] {
+  const logical = snapshots.reduce((n, s) => n + s.bytes, 0);
+  const stored = snapshots.reduce((n, s) => n + s.newStoredBytes, 0);
+  const chunks = snapshots.reduce((n, s) => n + s.chunks, 0);
+  const newChunks = snapshots.reduce((n, s) => n + s.newChunks, 0);
+  const first = snapshots[0]!;
+  return [
+    `data: ${mb(snapshots.at(-1)!.bytes)} of BSON in ${snapshots.at(-1)!.documents} documents; ${snapshots.length} snapshots protect ${mb(logical)}`,
+    `stored: ${mb(stored)} of snapshot chunks, ${(logical / Math.max(1, stored)).toFixed(1)}x less than the data (compression alone: ${(first.bytes / Math.max(1, first.newStoredBytes)).toFixed(1)}x on the first snapshot; later snapshots stored ${newChunks - first.newChunks} new of ${chunks - first.chunks} chunks)`,
+    `store on disk, oplog slices and manifests included: ${mb(dirBytes(storeDir))}`,
+  ];
+}
+
+export async function summarize(ctx: DemoContext, o: { snapshots: SnapshotRecord[]; storeDir: string; restore: RestoreOutcome; totalMs: number }): Promise<Summary> {
+  say('\n== Summary');
+  say(`  total ${secs(o.totalMs)}`);
+  for (const [title, ms] of ctx.timings) say(`    ${secs(ms).padStart(8)}  ${title}`);
+  const w = ctx.workload.stats;
+  say(`  writes while the job ran: ${w.inserts} inserts, ${w.updates} updates, ${w.replaces} replacements, ${w.deletes} deletes${w.errors > 0 ? `, ${w.errors} failed (last: ${w.lastError})` : ''}`);
+  say(`  capture lag (RPO) seen: at most ${ctx.lag.maxCapture.toFixed(1)} s; the head's apply lag: at most ${ctx.lag.maxApply.toFixed(1)} s (${ctx.lag.samples} samples)`);
+  for (const line of storeLines(o.snapshots, o.storeDir)) say(`  ${line}`);
+  say(`  restore to the chosen second: ${o.restore.equal ? 'verified, equal to the source at that second' : `NOT verified (${o.restore.mismatched.join(', ') || 'its own check failed'})`}`);
+  for (const warning of ctx.warnings) say(`  WARNING: ${warning}`);
+  const workflows: Summary['workflows'] = [];
+  for await (const x of ctx.hw.temporal.workflow.list({ query: `TaskQueue = '${ctx.names.taskQueue}'` })) {
+    workflows.push({ workflowId: x.workflowId, runId: x.runId, status: x.status.name, url: uiLink(x.workflowId, x.runId) });
+  }
+  workflows.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
+  say(`  the workflows this run started, in the Temporal UI (search: HeadwaterJobId = '${ctx.names.jobId}'):`);
+  for (const x of workflows) say(`    ${x.status.padEnd(10)} ${x.url}`);
+  return { ok: o.restore.equal, workflows };
+}
