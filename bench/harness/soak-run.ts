@@ -99,7 +99,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
   await client.jobs.startJob(jobId, 'soak');
   progress(`job ${jobId} started on a source under load`);
   await killDuringSync(rig, jobId, log, faultTargets);
-  if (!(await until(async () => (await client.jobs.view(jobId)).phase === 'following', 600))) throw new Error(`job ${jobId} never reached following: ${JSON.stringify(await client.jobs.view(jobId))}`);
+  await untilFollowing(rig, jobId);
   const firstSnapshot = await snapshotNow(rig, jobId);
   if (!firstSnapshot) throw new Error('the first snapshot was never taken');
   await rig.client.temporal.schedule.getHandle(scheduleIds.groom(jobId)).trigger();
@@ -162,6 +162,17 @@ async function caughtUp(rig: SoakRig, jobId: string, seconds: number): Promise<b
     const status = await rig.client.temporal.workflow.getHandle(workflowIds.tail(jobId)).query(followStatusQuery);
     return compareTsString(status.appliedThrough, marker) >= 0;
   }, seconds);
+}
+
+/** Waits for the job to follow its source; a job that needs a resync (or failed) ends the soak at once, with its reason. */
+async function untilFollowing(rig: SoakRig, jobId: string): Promise<void> {
+  let stuck: string | undefined;
+  const following = await until(async () => {
+    const view = await rig.client.jobs.view(jobId);
+    stuck = view.resyncRequired?.message ?? view.lastError?.message;
+    return view.phase === 'following' || stuck !== undefined;
+  }, 600);
+  if (!following || stuck !== undefined) throw new Error(`job ${jobId} is not following its source: ${stuck ?? 'not within 10 minutes'}`);
 }
 
 /** SIGKILLs the worker once the initial sync is copying (if it is still running by then). */
