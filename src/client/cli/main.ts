@@ -12,6 +12,7 @@ import { registerGroomCommands } from './groom.js';
 import { registerJobCommands } from './job.js';
 import { registerRestoreCommands } from './restore.js';
 import { registerSnapshotCommands } from './snapshot.js';
+import { registerStatusCommand } from './status.js';
 import { registerSyncCommands } from './sync.js';
 
 const program = new Command('headwater')
@@ -27,6 +28,7 @@ registerSnapshotCommands(program);
 registerGroomCommands(program);
 registerCatalogCommands(program);
 registerRestoreCommands(program);
+registerStatusCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const d = describeError(err, configuredTemporalAddress);
