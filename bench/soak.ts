@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --minutes N] [--json]`: a backup job under a mixed write load and every kind of fault,
+ * `npm run soak [-- --minutes N] [--ops-per-sec R] [--json]`: a backup job under a mixed write load and every kind of fault,
  * on services of its own, then restores to recorded moments, the bounds check and the slice coverage check
  * (bench/harness/soak-run.ts). Prints a summary and, with --json, the JSON line of DESIGN.md ("Benchmarks
  * and soak"). Exits 1 if anything was lost, duplicated or left uncovered, or fewer than five restores were
@@ -11,15 +11,21 @@ import { runAbortCleanups } from './harness/cleanup.js';
 import { runSoak, soakFailures } from './harness/soak-run.js';
 
 const Minutes = z.coerce.number().positive().max(24 * 60);
+const OpsPerSec = z.coerce.number().int().min(1).max(10_000);
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, 'ops-per-sec': { type: 'string', default: '100' }, json: { type: 'boolean', default: false } } });
   const minutes = Minutes.safeParse(values.minutes);
   if (!minutes.success) {
     console.error(`invalid --minutes '${values.minutes}': a number of minutes above 0 (usage: npm run soak [-- --minutes N] [--json])`);
     return 2;
   }
-  const { result, notes } = await runSoak({ minutes: minutes.data });
+  const rate = OpsPerSec.safeParse(values['ops-per-sec']);
+  if (!rate.success) {
+    console.error(`invalid --ops-per-sec '${values['ops-per-sec']}': a whole number of writes per second, 1 to 10000`);
+    return 2;
+  }
+  const { result, notes } = await runSoak({ minutes: minutes.data, opsPerSec: rate.data });
   console.log('\nsoak summary');
   for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(16)} ${JSON.stringify(v)}`);
   for (const n of notes) console.log(`  note: ${n}`);
