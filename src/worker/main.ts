@@ -6,7 +6,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { configuredTemporalAddress, loadConfig } from '../config/load.js';
+import type { HeadwaterConfig } from '../config/schema.js';
 import { describeError } from '../errors/describe-error.js';
+import { InvalidConfig } from '../errors/domain-errors.js';
 import { TASK_QUEUE } from '../workflows/ids.js';
 import { workflowsPath } from './bundle.js';
 import { createDeps } from './deps.js';
@@ -18,6 +20,13 @@ function exitWithParent(): void {
   setInterval(() => {
     if (process.ppid !== parent) process.exit(1);
   }, 1000).unref();
+}
+
+/** The metrics endpoint's address: HEADWATER_METRICS_PORT / _HOST override the configuration's. */
+function metricsAddress(config: HeadwaterConfig): { host: string; port: number } {
+  const port = process.env.HEADWATER_METRICS_PORT;
+  if (port !== undefined && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) throw new InvalidConfig(`HEADWATER_METRICS_PORT '${port}' is not a port number`);
+  return { port: port === undefined ? config.metrics.port : Number(port), host: process.env.HEADWATER_METRICS_HOST ?? config.metrics.host };
 }
 
 async function main(): Promise<void> {
@@ -32,10 +41,13 @@ async function main(): Promise<void> {
     workflowsPath,
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: 16,
+    interceptors: { activity: [deps.metrics.activityInterceptor()] },
   });
-  const metrics = await deps.metrics.serve(Number(process.env.HEADWATER_METRICS_PORT ?? config.metrics.port));
+  deps.metrics.watchCatalog(() => deps.catalog);
+  const at = metricsAddress(config);
+  const metrics = await deps.metrics.serve(at.port, at.host);
   deps.logger.info(
-    { taskQueue: worker.options.taskQueue, pid: process.pid, metricsPort: metrics?.port },
+    { taskQueue: worker.options.taskQueue, pid: process.pid, metricsPort: metrics?.port, metricsHost: at.host },
     'headwater worker started',
   );
   try {

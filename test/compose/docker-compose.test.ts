@@ -69,6 +69,7 @@ describe('docker-compose.yml', () => {
       'minio',
       'minio-init',
       'worker',
+      'prometheus',
     ];
     assert.deepEqual(Object.keys(compose.services).sort(), expected.sort());
   });
@@ -281,6 +282,20 @@ describe('docker/headwater.yaml in the stack', () => {
     assert.equal(environmentOf(service('temporal-init')).TEMPORAL_NAMESPACE, config.temporal.namespace);
     assert.equal(environmentOf(temporal).DEFAULT_NAMESPACE, config.temporal.namespace);
     assert.equal(config.temporal.taskQueue, TASK_QUEUE, 'the client and the worker share the task queue');
+  });
+
+  it('has prometheus scrape the worker on the port and address its metrics bind', () => {
+    assert.ok(config.metrics.port > 0, 'the metrics endpoint is on');
+    assert.equal(config.metrics.host, '0.0.0.0', 'bound beyond loopback, so the prometheus container reaches it');
+    assertServiceListens('worker', config.metrics.port, 'the metrics endpoint');
+    const scrape = parseYaml(readRepoFile('docker/prometheus/prometheus.yml')) as {
+      scrape_configs: Array<{ metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const targets = scrape.scrape_configs.flatMap((c) => c.static_configs.flatMap((t) => t.targets));
+    assert.deepEqual(targets, [`worker:${config.metrics.port}`]);
+    assert.ok(scrape.scrape_configs.every((c) => (c.metrics_path ?? '/metrics') === '/metrics'));
+    const mount = mountsOf(service('prometheus')).find((m) => m.target === '/etc/prometheus/prometheus.yml');
+    assert.equal(mount?.source, './docker/prometheus/prometheus.yml', 'prometheus reads that file');
   });
 
   it('has temporal-init register exactly the search attributes the workflows set', () => {

@@ -1,9 +1,11 @@
 /**
  * The real worker as a child process (`src/worker/main.ts`), for tests that SIGKILL it mid-flight and
- * start it again. Its configuration is a YAML file written by the test; its task queue is unique.
+ * start it again. Its configuration is a YAML file written by the test; its task queue is unique. Its
+ * whole output (logs at info) is also kept in a file under `workerLogDir()`, which the suite's final
+ * secret scan reads (test/secrets).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -42,6 +44,11 @@ export function writeWorkerConfig(
   return { configFile, taskQueue, storeDir };
 }
 
+/** Where worker processes started by tests keep their logs: HW_TEST_LOG_DIR, else one place in tmp. */
+export function workerLogDir(): string {
+  return process.env.HW_TEST_LOG_DIR ?? join(tmpdir(), 'headwater-test-logs');
+}
+
 export class WorkerProcess {
   private child: ChildProcess | undefined;
   output = '';
@@ -57,17 +64,22 @@ export class WorkerProcess {
       env: {
         ...process.env,
         HEADWATER_CONFIG: this.config.configFile,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info',
         HEADWATER_EXIT_WITH_PARENT: '1',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    const onData = (b: Buffer) => (this.output = (this.output + b.toString()).slice(-20_000));
+    mkdirSync(workerLogDir(), { recursive: true });
+    const logFile = join(workerLogDir(), `worker-${this.config.taskQueue}-${this.starts}.log`);
+    const onData = (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-20_000);
+      appendFileSync(logFile, b);
+    };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    // The worker logs at warn in tests, so "started" is detected by polling Temporal instead.
+    // "started" is detected by polling Temporal, not by reading the log.
     await new Promise((r) => setTimeout(r, 500));
     if (child.exitCode !== null)
       throw new Error(`worker exited at start (${child.exitCode}):\n${this.output}`);
