@@ -5,15 +5,29 @@
  * job's continue-as-new). Thin: parse, resolve from deps, call one domain function.
  */
 import { Context } from '@temporalio/activity';
-import { JobDefinition, JobEventInput, JobRef, PauseSchedulesInput, RecordJobStateInput, DropHeadsInput, SnapshotGateInput, type FollowOutcome, type RemovedJobData } from '../contracts/job.js';
+import {
+  DropHeadsInput,
+  JobDefinition,
+  JobEventInput,
+  JobHealthInput,
+  JobRef,
+  PauseSchedulesInput,
+  RecordJobStateInput,
+  SnapshotGateInput,
+  type FollowOutcome,
+  type JobHealthReport,
+  type RemovedJobData,
+} from '../contracts/job.js';
 import { asActivity } from '../errors/to-failure.js';
 import { dropHeadDatabases } from '../job/head-databases.js';
+import { jobWindow } from '../job/job-window.js';
 import { removeJobData } from '../job/remove-job-data.js';
 import { gateSnapshot, type SnapshotGate } from '../job/snapshot-gate.js';
 import type { Deps } from '../worker/deps.js';
 import { deleteJobSchedules, pauseJobSchedules, upsertJobSchedules, withTemporalClient } from '../client/schedules.js';
 import { watchWorkflow } from '../client/watch-workflow.js';
 import { workflowIds } from '../workflows/ids.js';
+import { followStatusQuery } from '../workflows/messages.js';
 import { cancellationSignal, heartbeat, keepAlive } from './heartbeat.js';
 
 export function createJobActivities(deps: Deps) {
@@ -86,6 +100,18 @@ export function createJobActivities(deps: Deps) {
       return asActivity(async () => {
         const p = SnapshotGateInput.parse(raw);
         return gateSnapshot(deps.catalog, p.jobId, p.requestedAt);
+      });
+    },
+
+    /** The window from the catalog; the headroom the follow measured at its last capture call, while following. */
+    async checkJobHealth(raw: JobHealthInput): Promise<JobHealthReport> {
+      return asActivity(async () => {
+        const p = JobHealthInput.parse(raw);
+        const window = await jobWindow(deps.catalog, p.jobId);
+        if (!p.following) return { window };
+        // The follow may be between runs or just ended: no reading this time, not a failure.
+        const status = await temporal((c) => c.workflow.getHandle(workflowIds.tail(p.jobId)).query(followStatusQuery)).catch(() => undefined);
+        return { window, headroomSeconds: status?.headroomSeconds ?? undefined };
       });
     },
 

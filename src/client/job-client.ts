@@ -32,7 +32,7 @@ import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../workflows/search-att
 import { describeJobSchedules, type ScheduleState } from './schedules.js';
 
 /** Test and tuning knobs of the job workflow that are not part of the job's definition. */
-export type JobRunOptions = Pick<BackupJobInput, 'continueAsNewAfterEvents' | 'captureSeconds'>;
+export type JobRunOptions = Pick<BackupJobInput, 'continueAsNewAfterEvents' | 'captureSeconds' | 'healthCheckSeconds'>;
 
 export class JobClient {
   constructor(
@@ -86,8 +86,8 @@ export class JobClient {
 
   /**
    * Changes the snapshot interval, bucket counts, window, resync policy or headroom threshold, in any state:
-   * the definition is saved and the Schedules rewritten (the follow takes a new headroom threshold at its
-   * next start). The changes are merged into the current definition; what is not given stays.
+   * the definition is saved, the Schedules rewritten, and the job's headroom warning judged against a new
+   * threshold at once. The changes are merged into the current definition; what is not given stays.
    */
   async updateJob(jobId: string, changes: JobChanges, reason?: string): Promise<JobView> {
     const c = JobChanges.safeParse(changes);
@@ -110,7 +110,7 @@ export class JobClient {
     }
   }
 
-  /** The job workflow's own view (state, condition, phase, sync number, last snapshot, counters). */
+  /** The job workflow's own view (state, condition, phase, sync number, last snapshot, window, headroom, counters). */
   async view(jobId: string): Promise<JobView> {
     try {
       return await this.temporal.workflow.getHandle(workflowIds.job(jobId)).query(jobStatusQuery);

@@ -89,6 +89,30 @@ export type JobCounters = z.infer<typeof JobCounters>;
 
 export const LastSnapshot = z.object({ snapshotId: z.string(), ts: TsString });
 
+/** The point-in-time window: each range restorable from `firstSecond` to `lastSecond` (src/restore/restore-window.ts). */
+export const JobWindow = z.object({
+  ranges: z.array(z.object({ from: TsString, to: TsString, firstSecond: z.string(), lastSecond: z.string() })),
+  snapshots: z.number().int(),
+  /** The newest retained snapshot (scheduled or taken by hand), from the catalog. */
+  lastSnapshot: LastSnapshot.optional(),
+  checkedAt: z.string(),
+});
+export type JobWindow = z.infer<typeof JobWindow>;
+
+/**
+ * The job's oplog headroom against its own threshold. `warning` is set while headroom is below the
+ * threshold (before a rollover can happen), and cleared when it recovers or the threshold is raised past it.
+ */
+export const JobHeadroom = z.object({
+  seconds: z.number(),
+  thresholdSeconds: z.number().int(),
+  warning: z.string().optional(),
+  /** When the current warning began (ISO). */
+  since: z.string().optional(),
+  checkedAt: z.string(),
+});
+export type JobHeadroom = z.infer<typeof JobHeadroom>;
+
 /** The job workflow's input, and the whole state it carries across continue-as-new. */
 export const BackupJobInput = z.object({
   job: JobDefinition,
@@ -97,11 +121,15 @@ export const BackupJobInput = z.object({
   following: z.boolean().default(false),
   consistentAt: TsString.optional(),
   lastSnapshot: LastSnapshot.optional(),
+  window: JobWindow.optional(),
+  headroom: JobHeadroom.optional(),
   counters: JobCounters.prefault({ commands: 0, syncs: 0, snapshots: 0, autoResyncs: 0, continuedAsNew: 0 }),
   /** Test-only: continue-as-new once history passes this many events (Temporal's suggestion otherwise). */
   continueAsNewAfterEvents: z.number().int().min(1).optional(),
   /** Follow tuning for tests (capture activity length); production uses the follow's defaults. */
   captureSeconds: z.number().int().min(1).optional(),
+  /** Seconds between checks of the window and the headroom while the job captures (tests use 1). */
+  healthCheckSeconds: z.number().int().min(1).default(60),
 });
 export type BackupJobInput = z.input<typeof BackupJobInput>;
 export type BackupJobParams = z.output<typeof BackupJobInput>;
@@ -118,6 +146,10 @@ export const JobView = z.object({
   lastError: JobFailure.optional(),
   consistentAt: TsString.optional(),
   lastSnapshot: LastSnapshot.optional(),
+  /** First and last restorable second, as of the last check (absent before the first one). */
+  window: JobWindow.optional(),
+  /** Headroom as of the last check while following; its warning is the job's own, with the current threshold. */
+  headroom: JobHeadroom.optional(),
   counters: JobCounters,
   definition: JobDefinition,
 });
@@ -168,6 +200,8 @@ export const JobEventKind = z.enum([
   'snapshot taken',
   'terminated',
   'failed',
+  'headroom low',
+  'headroom recovered',
 ]);
 export const JobEventInput = z.object({
   jobId: JobId,
@@ -194,6 +228,16 @@ export type DropHeadsInput = z.infer<typeof DropHeadsInput>;
 
 export const PauseSchedulesInput = z.object({ jobId: JobId, paused: z.boolean(), note: z.string() });
 export type PauseSchedulesInput = z.infer<typeof PauseSchedulesInput>;
+
+/** The health check: the window always, the follow's headroom when the job follows. */
+export const JobHealthInput = z.object({ jobId: JobId, following: z.boolean() });
+export type JobHealthInput = z.infer<typeof JobHealthInput>;
+export const JobHealthReport = z.object({
+  window: JobWindow,
+  /** Undefined when not following, or the follow has no reading or did not answer: the last reading stands. */
+  headroomSeconds: z.number().optional(),
+});
+export type JobHealthReport = z.infer<typeof JobHealthReport>;
 
 export const SnapshotGateInput = z.object({ jobId: JobId, requestedAt: TsString });
 export type SnapshotGateInput = z.infer<typeof SnapshotGateInput>;

@@ -33,11 +33,12 @@ import {
   type JobView,
   type SnapshotTaken,
 } from '../contracts/job.js';
-import type { SyncResult } from '../contracts/initial-sync.js';
+import { compareTsString, type SyncResult } from '../contracts/initial-sync.js';
 import { long, quick } from './activity-options.js';
 import { follow } from './follow.js';
 import { workflowIds } from './ids.js';
 import { initialSync } from './initial-sync.js';
+import { JobHealth } from './job-health.js';
 import { allowedCommands, onEvent, transition } from './job-machine.js';
 import { JobIdKey, PhaseKey, SourceKey, StateKey } from './search-attributes.js';
 import { WorkflowLock } from './workflow-lock.js';
@@ -60,11 +61,14 @@ export class JobRunner {
   private scope: CancellationScope | undefined;
   private work: Promise<void> | undefined;
   private transient: string | undefined;
+  private readonly health: JobHealth;
 
   constructor(p: BackupJobParams) {
     this.p = p;
     this.m = p.machine;
     this.following = p.following;
+    const host = { jobId: p.job.jobId, state: () => this.m.state, following: () => this.following, threshold: () => this.p.job.headroomWarnSeconds };
+    this.health = new JobHealth(host, p.healthCheckSeconds, p);
   }
 
   private get jobId() {
@@ -76,6 +80,8 @@ export class JobRunner {
     this.publish();
     await this.lock.run(() => quick.saveJob(this.p.job));
     if (this.following) this.launch(() => this.watch());
+    // In the root scope: a stop's or a resync's halt cancels the job's work, never its health checks.
+    void this.health.run();
   }
 
   /** Continue-as-new only between commands and outside an initial sync (the sync child would be lost). */
@@ -128,6 +134,7 @@ export class JobRunner {
         await quick.recordJobEvent({ jobId: this.jobId, kind: 'terminated', message: 'snapshots, slices, head databases and Schedules deleted', details: removed });
         this.p.consistentAt = undefined;
         this.p.lastSnapshot = undefined;
+        this.health.clear();
         this.transient = undefined;
         return;
       }
@@ -160,6 +167,9 @@ export class JobRunner {
         await quick.upsertJobSchedules(definition);
         if (this.m.state === 'Stopped') await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'job stopped' });
       }
+      // A new headroom threshold takes effect now, on the last reading; the window is read again.
+      await this.health.rejudge();
+      this.health.poke();
       return this.view();
     });
   }
@@ -167,6 +177,15 @@ export class JobRunner {
   snapshotTaken(s: SnapshotTaken): void {
     this.p.lastSnapshot = s;
     this.p.counters.snapshots += 1;
+    this.health.poke();
+  }
+
+  /** The newest snapshot: signalled by a scheduled one, or found in the catalog (one taken by hand). */
+  private lastSnapshot() {
+    const signalled = this.p.lastSnapshot;
+    const cataloged = this.health.window?.lastSnapshot;
+    if (signalled === undefined || cataloged === undefined) return signalled ?? cataloged;
+    return compareTsString(cataloged.ts, signalled.ts) > 0 ? cataloged : signalled;
   }
 
   view(): JobView {
@@ -180,7 +199,9 @@ export class JobRunner {
       resyncRequired: this.m.resyncRequired,
       lastError: this.m.lastError,
       consistentAt: this.p.consistentAt,
-      lastSnapshot: this.p.lastSnapshot,
+      lastSnapshot: this.lastSnapshot(),
+      window: this.health.window,
+      headroom: this.health.headroom,
       counters: { ...this.p.counters },
       definition: this.p.job,
     };
@@ -192,6 +213,8 @@ export class JobRunner {
       ...this.p,
       machine: this.m,
       following: this.following,
+      window: this.health.window,
+      headroom: this.health.headroom,
       counters: { ...this.p.counters, continuedAsNew: this.p.counters.continuedAsNew + 1 },
     };
   }
@@ -234,6 +257,7 @@ export class JobRunner {
   private async enter(next: JobMachineState, kind: EventKind, message: string, details?: Record<string, unknown>): Promise<void> {
     this.m = next;
     this.publish();
+    this.health.poke();
     await quick.recordJobState({
       jobId: this.jobId,
       state: next.state,
@@ -283,7 +307,7 @@ export class JobRunner {
       result = await executeChild(initialSync, {
         workflowId: workflowIds.initialSync(this.jobId, n),
         typedSearchAttributes: this.childAttributes('Initial Sync', 'starting'),
-        args: [{ jobId: this.jobId, syncNumber: n, source: this.p.job.source, head: this.p.job.head, sliceStore: this.p.job.sliceStore, filter: this.p.job.filter }],
+        args: [{ jobId: this.jobId, syncNumber: n, source: this.p.job.source, head: this.p.job.head, sliceStore: this.p.job.sliceStore, filter: this.p.job.filter, encryptionKeyId: this.p.job.encryptionKeyId }],
       });
     } catch (err) {
       if (isCancellation(err)) throw err;

@@ -16,7 +16,7 @@ import { createActivities } from '../../src/activities/index.js';
 import { JobClient } from '../../src/client/job-client.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JOB_COMMANDS, type JobCommand, type JobView } from '../../src/contracts/job.js';
-import { PHASES } from '../../src/contracts/initial-sync.js';
+import { PHASES, compareTsString } from '../../src/contracts/initial-sync.js';
 import type { GroomResult } from '../../src/contracts/snapshot.js';
 import { IllegalTransition, NotFound } from '../../src/errors/domain-errors.js';
 import { headDbName } from '../../src/head/head-names.js';
@@ -25,6 +25,8 @@ import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
 import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
 import { allowedCommands } from '../../src/workflows/job-machine.js';
+import { restoreWindow, windowSummary } from '../../src/restore/restore-window.js';
+import { isoSecond } from '../../src/restore/restore-time.js';
 import { updateJobUpdate } from '../../src/workflows/messages.js';
 import { digest } from '../harness/compare.js';
 import { startFerret } from '../harness/ferret.js';
@@ -35,7 +37,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const newJobId = (p: string) => uniqueName(p).replace(/_/g, '-').slice(0, 18);
 
 /** Polls until `probe` returns a value `ok` accepts (events, not clocks: it returns as soon as it holds). */
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
+// Generous: a shared 2-core machine under load has taken over 90 s for the first sync's catch-up.
+async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 180_000): Promise<T> {
   const end = Date.now() + ms;
   let last: T | undefined;
   for (;;) {
@@ -153,7 +156,7 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     await source.db(db).collection('c').insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: i, v: i })) as never[]);
 
     // Short capture calls: the follow applies what a capture call took only once the call returns.
-    const created = await jobs.createJob({ jobId, source: 'source', filter: { include: [db] }, retention: { intervalHours: 1 } }, { captureSeconds: 2 });
+    const created = await jobs.createJob({ jobId, source: 'source', filter: { include: [db] }, retention: { intervalHours: 1 } }, { captureSeconds: 2, healthCheckSeconds: 1 });
     assert.equal(created.state, 'Inactive');
     assert.deepEqual(created.definition.retention, { intervalHours: 1, keep: { hourly: 48, daily: 7, weekly: 4, monthly: 12 }, pointInTimeHours: 24 });
     await assert.rejects(jobs.createJob({ jobId, source: 'source' }), IllegalTransition);
@@ -192,11 +195,29 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     assert.equal(status.schedules.snapshot?.everyMs, 3_600_000);
     assert.equal(status.schedules.snapshot?.paused, false);
 
-    // update while Active: the Schedules take the new interval, the catalog the new retention.
-    const updated = await jobs.updateJob(jobId, { intervalHours: 2, keep: { daily: 3 } }, 'test');
-    assert.deepEqual(updated.definition.retention, { intervalHours: 2, keep: { hourly: 48, daily: 3, weekly: 4, monthly: 12 }, pointInTimeHours: 24 });
-    assert.equal((await jobs.jobStatus(jobId)).schedules.groom?.everyMs, 7_200_000);
+    // update while Active: the Schedules take the new interval, the groom its new retention and window,
+    // the catalog the new definition.
+    const updated = await jobs.updateJob(jobId, { intervalHours: 2, keep: { daily: 3 }, pointInTimeHours: 12 }, 'test');
+    const retention = { intervalHours: 2, keep: { hourly: 48, daily: 3, weekly: 4, monthly: 12 }, pointInTimeHours: 12 };
+    assert.deepEqual(updated.definition.retention, retention);
+    const afterUpdate = await jobs.jobStatus(jobId);
+    assert.equal(afterUpdate.schedules.snapshot?.everyMs, 7_200_000);
+    assert.equal(afterUpdate.schedules.groom?.everyMs, 7_200_000);
+    const groomAction = (await t.client.schedule.getHandle(scheduleIds.groom(jobId)).describe()).action;
+    assert.deepEqual((groomAction.args as [{ policy: unknown }])[0].policy, retention, 'the next groom run applies the new retention and window');
     assert.equal((await deps.catalog.jobs.get(jobId)).definition.retention.keep.daily, 3);
+
+    // The job's own headroom warning: a threshold above the current headroom (no load on the shared oplog)
+    // raises it at the next check, with an event; lowering the threshold clears it at once.
+    await jobs.updateJob(jobId, { headroomWarnSeconds: 1_000_000_000 });
+    const warned = await until('the job headroom warning', () => jobs.view(jobId), (v) => v.headroom?.warning !== undefined);
+    assert.match(warned.headroom!.warning!, /^oplog headroom is \d+s, below the job's threshold of 1000000000s/);
+    assert.ok(warned.headroom!.since);
+    assert.equal((await deps.catalog.events.list(jobId, 'headroom low')).length, 1);
+    const cleared = await jobs.updateJob(jobId, { headroomWarnSeconds: 0 });
+    assert.equal(cleared.headroom?.warning, undefined, 'the update reply already carries the cleared warning');
+    assert.equal(cleared.headroom?.thresholdSeconds, 0);
+    assert.equal((await deps.catalog.events.list(jobId, 'headroom recovered')).length, 1);
     await assert.rejects(
       t.client.workflow.getHandle(workflowIds.job(jobId)).executeUpdate(updateJobUpdate, { args: [{ definition: { ...updated.definition, source: 'tiny' } }] }),
       (err: Error) => /^job update may change only retention, resyncPolicy, headroomWarnSeconds/.test((err.cause as Error).message),
@@ -207,11 +228,28 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const snapped = await until('a scheduled snapshot', () => jobs.view(jobId), (v) => v.lastSnapshot !== undefined);
     assert.equal((await deps.catalog.snapshots.list(jobId)).length, 1);
     assert.equal(snapped.counters.snapshots, 1);
+    // The window in the status: from the snapshot's second to the last second whose entries are all
+    // captured; a tick written per probe gives capture entries of later seconds.
+    const snapSecond = isoSecond(Number(snapped.lastSnapshot!.ts.split('.')[0]));
+    const tick = async () => {
+      await source.db(db).collection('ticks').insertOne({ at: new Date() });
+      return jobs.jobStatus(jobId);
+    };
+    const windowed = await until('the window past the snapshot', tick, (st) => (st.window?.ranges[0]?.lastSecond ?? '') > snapSecond);
+    const range = windowed.window!.ranges[0]!;
+    assert.equal(windowed.window!.ranges.length, 1);
+    assert.equal(range.firstSecond, snapSecond);
+    assert.equal(windowed.window!.lastSnapshot?.snapshotId, snapped.lastSnapshot!.snapshotId);
+    assert.ok(windowed.lastSnapshotAgeSeconds !== undefined && windowed.lastSnapshotAgeSeconds >= 0);
+    const restorable = windowSummary(await restoreWindow(deps.catalog, jobId)).ranges[0]!;
+    assert.equal(restorable.firstSecond, range.firstSecond, 'the status and the restore agree');
+    assert.ok(compareTsString(restorable.to, range.to) >= 0, 'the window only grows');
     // The groom Schedule's run applies the job's retention (the one snapshot is the latest: kept).
     const groomSchedule = t.client.schedule.getHandle(scheduleIds.groom(jobId));
     await groomSchedule.trigger();
-    const groomRun = await until('a groom run', async () => (await groomSchedule.describe()).info.recentActions, (a) => a.length === 1);
-    const groomed = (await t.client.workflow.getHandle(groomRun[0]!.action.workflow.workflowId).result()) as GroomResult;
+    // At least one: the interval may also fire on its own (every 2 h from the epoch) while the test runs.
+    const groomRun = await until('a groom run', async () => (await groomSchedule.describe()).info.recentActions, (a) => a.length >= 1);
+    const groomed = (await t.client.workflow.getHandle(groomRun.at(-1)!.action.workflow.workflowId).result()) as GroomResult;
     assert.deepEqual(groomed.expire.kept.map((k) => k.snapshotId), [snapped.lastSnapshot!.snapshotId]);
 
     // stop: the follow ends (nothing captured or applied), Schedules paused, snapshots kept.

@@ -11,6 +11,13 @@ export function jobTable(jobs: JobListing[]): string {
   return table([['JOB', 'STATE', 'PHASE', 'SOURCE'], ...jobs.map((j) => [j.jobId, j.state, j.phase, j.source])]);
 }
 
+/** The point-in-time window as people read it: the first and last restorable second of each range. */
+export function windowLine(w: NonNullable<JobStatus['window']>): string {
+  if (w.ranges.length === 0) return `point-in-time window: none yet (no snapshot), as of ${w.checkedAt}`;
+  const ranges = w.ranges.map((r) => `${r.firstSecond} to ${r.lastSecond}`).join(', ');
+  return `point-in-time window: ${ranges} (${w.snapshots} snapshots), as of ${w.checkedAt}`;
+}
+
 export function jobReport(s: JobStatus): string {
   const d = s.definition;
   const lines = [
@@ -28,7 +35,9 @@ export function jobReport(s: JobStatus): string {
     lines.push(`  captured through ${f.capturedThrough} (lag ${f.captureLagSeconds.toFixed(1)} s), applied through ${f.appliedThrough} (lag ${f.applyLagSeconds} s), oplog headroom ${f.headroomSeconds ?? 'unknown'} s`);
     for (const w of f.warnings.slice(-3)) lines.push(`  warning: ${w}`);
   }
+  if (s.headroom?.warning) lines.push(`  WARNING since ${s.headroom.since}: ${s.headroom.warning}`);
   lines.push(s.lastSnapshot ? `  last snapshot ${s.lastSnapshot.snapshotId}, ${s.lastSnapshotAgeSeconds} s ago` : '  no snapshot yet');
+  if (s.window) lines.push(`  ${windowLine(s.window)}`);
   for (const [name, sc] of Object.entries(s.schedules)) {
     if (sc) lines.push(`  ${name} schedule: every ${sc.everyMs / 60_000} min, ${sc.paused ? `paused (${sc.note})` : `next ${sc.nextRun?.toISOString() ?? '-'}`}`);
   }

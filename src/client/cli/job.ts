@@ -99,7 +99,7 @@ export function registerJobCommands(program: Command): void {
 
   job
     .command('show <jobId>')
-    .description('state, phase, sync progress, lag, headroom, last snapshot, Schedules')
+    .description('state, phase, sync progress, lag, headroom and its warning, last snapshot, point-in-time window, Schedules')
     .option('--json', 'print JSON')
     .action((jobId: string, o) => guarded(() => withClient(async (client) => {
       const s = await client.jobs.jobStatus(jobId);
@@ -139,7 +139,7 @@ export function registerJobCommands(program: Command): void {
     .option('--keep-hourly <n>').option('--keep-daily <n>').option('--keep-weekly <n>').option('--keep-monthly <n>')
     .option('--window-hours <h>', 'point-in-time window, in hours')
     .option('--resync-policy <p>', 'manual or auto')
-    .option('--headroom-warn-seconds <s>', 'warn when the oplog headroom falls below this (at the next follow)')
+    .option('--headroom-warn-seconds <s>', "warn when the oplog headroom falls below this (judged again at once)")
     .option('--reason <text>', 'recorded in the job event log')
     .option('--json', 'print JSON')
     .action((jobId: string, o) =>
