@@ -44,11 +44,16 @@ mapfile -t files < <(find "${targets[@]}" -name '*.test.ts' | sort)
 # FerretDB slowed it past 15 minutes; alone, on the patched build, it took 2 to 8 (2026-11-23). Both runs
 # always happen; the exit says if either failed.
 slow=test/workflows/initial-sync.test.ts
+# The secret scan reads every workflow history and worker log the suite left: it runs after everything.
+scan=test/secrets/history-scan.test.ts
 rest=()
 alone=()
-for f in "${files[@]}"; do if [ "$f" = "$slow" ]; then alone+=("$f"); else rest+=("$f"); fi; done
+last=()
+for f in "${files[@]}"; do
+  if [ "$f" = "$slow" ]; then alone+=("$f"); elif [ "$f" = "$scan" ]; then last+=("$f"); else rest+=("$f"); fi
+done
 times=$(mktemp -d)
-trap 'rm -rf "$times"' EXIT
+trap 'rm -rf "$times" "$times.worker-logs"' EXIT
 run() { # run <name> <files...>: the spec report on stdout, each test's duration to $times/<name>
   local name=$1; shift
   node --import tsx --test --test-concurrency="${HW_TEST_CONCURRENCY:-2}" --test-timeout=1200000 \
@@ -56,10 +61,16 @@ run() { # run <name> <files...>: the spec report on stdout, each test's duration
     --test-reporter=./scripts/test-durations.mjs --test-reporter-destination="$times/$name" "$@"
 }
 status=0
+# The scan covers the workflows started from here on, and the logs of this run's worker processes.
+export HW_SUITE_STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ) HW_TEST_LOG_DIR="$times.worker-logs"
 if [ ${#rest[@]} -gt 0 ]; then run rest "${rest[@]}" || status=1; fi
 if [ ${#alone[@]} -gt 0 ]; then
   step "tests run alone: ${alone[*]}"
   run alone "${alone[@]}" || status=1
+fi
+if [ ${#last[@]} -gt 0 ]; then
+  step "secret scan of every workflow history and worker log of this run: ${last[*]}"
+  run last "${last[@]}" || status=1
 fi
 step "test times"
 node scripts/test-durations.mjs "$times"/* || true
