@@ -70,7 +70,7 @@ export function requireWorker(check: PollerCheck): WorkflowClientInterceptor {
 }
 
 /** When a worker last polled the task queue's workflow tasks (ms since the epoch; 0 if none is listed). */
-async function lastPoll(c: Client, taskQueue: string): Promise<number> {
+export async function lastPoll(c: Client, taskQueue: string): Promise<number> {
   const r = await c.workflowService.describeTaskQueue({
     namespace: c.options.namespace,
     taskQueue: { name: taskQueue, kind: NORMAL_KIND },

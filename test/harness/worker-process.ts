@@ -9,7 +9,9 @@ import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { lastPoll } from '../../src/client/worker-presence.js';
 import { services } from './services.js';
+import { connectTemporal } from './temporal.js';
 
 export interface WorkerConfig {
   configFile: string;
@@ -79,10 +81,19 @@ export class WorkerProcess {
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    // "started" is detected by polling Temporal, not by reading the log.
-    await new Promise((r) => setTimeout(r, 500));
-    if (child.exitCode !== null)
-      throw new Error(`worker exited at start (${child.exitCode}):\n${this.output}`);
+    // Started means polling: a client refuses to start work on a task queue nobody polls (NoWorker).
+    const spawnedAt = Date.now();
+    const t = await connectTemporal();
+    try {
+      for (const deadline = spawnedAt + 300_000; ; ) {
+        if (child.exitCode !== null) throw new Error(`worker exited at start (${child.exitCode}):\n${this.output}`);
+        if ((await lastPoll(t.client, this.config.taskQueue)) >= spawnedAt - 1000) return;
+        if (Date.now() > deadline) throw new Error(`worker never polled its task queue:\n${this.output}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await t.connection.close();
+    }
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
