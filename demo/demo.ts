@@ -6,6 +6,7 @@
  * lag, storage and the Temporal UI page of every workflow. It removes what it made unless `--keep`;
  * Ctrl-C stops its workflows and removes what it made. Every wait is bounded and says what it saw.
  */
+import { setMaxListeners } from 'node:events';
 import { Catalog } from '../src/catalog/catalog.js';
 import { HeadwaterClient } from '../src/client/headwater-client.js';
 import { compareTsString } from '../src/contracts/initial-sync.js';
@@ -39,6 +40,7 @@ async function withClients<T>(names: DemoNames, fn: (c: { hw: HeadwaterClient; s
 /** Ctrl-C (or SIGTERM) aborts the run, which then cleans up; a second Ctrl-C leaves at once. */
 function interruptible(): AbortController {
   const abort = new AbortController();
+  setMaxListeners(100, abort.signal); // every bounded wait listens for Ctrl-C while it runs
   const onSignal = () => {
     if (abort.signal.aborted) process.exit(130);
     console.log('\n== interrupted: stopping the job\'s workflows and removing what the demo made (Ctrl-C again to leave at once)');

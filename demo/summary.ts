@@ -48,6 +48,14 @@ export async function summarize(ctx: DemoContext, o: { snapshots: SnapshotRecord
   }
   workflows.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
   say(`  the workflows this run started, in the Temporal UI (search: HeadwaterJobId = '${ctx.names.jobId}'):`);
-  for (const x of workflows) say(`    ${x.status.padEnd(10)} ${x.url}`);
+  // A Schedule's runs are named <id>-<time>: one line per Schedule (its last run), not one per run.
+  const scheduled = (id: string) => /-\d{4}-\d\d-\d\dT[\d:]+Z$/.test(id);
+  const bySchedule = new Map<string, Summary['workflows']>();
+  for (const x of workflows.filter((w) => scheduled(w.workflowId))) {
+    const id = x.workflowId.replace(/-\d{4}-\d\d-\d\dT[\d:]+Z$/, '');
+    bySchedule.set(id, [...(bySchedule.get(id) ?? []), x]);
+  }
+  for (const x of workflows.filter((w) => !scheduled(w.workflowId))) say(`    ${x.status.padEnd(10)} ${x.url}`);
+  for (const [id, runs] of bySchedule) say(`    ${String(runs.length).padStart(3)} runs of ${id} (Schedule), the last: ${runs.at(-1)!.url}`);
   return { ok: o.restore.equal, workflows };
 }

@@ -51,7 +51,8 @@ export async function createAndSync(ctx: DemoContext, totalDocs: number): Promis
       const p = s.sync;
       if (p !== undefined) {
         bars.update('phase', PHASES.indexOf(p.phase), p.phase);
-        bars.update('copy', Object.values(p.collections).reduce((n, c) => n + c.docs, 0));
+        const copied = Object.values(p.collections).reduce((n, c) => n + c.docs, 0);
+        bars.update('copy', copied, '', Math.max(totalDocs, copied)); // the writer inserts during the copy
         bars.update('oplog', p.applied.entries, `captured ${p.oplog.entries} in ${p.oplog.slices} slices`, Math.max(1, p.oplog.entries));
       } else if (s.state === 'Active') {
         bars.update('phase', PHASES.length - 1, 'complete');
