@@ -4,10 +4,9 @@
  * unknown snapshot, a time outside the window, a target not empty), which the CLI exits 2 for.
  */
 import { ApplicationFailure, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { REFUSAL_TYPES, type RestoreStatus } from '../contracts/restore.js';
+import type { RestoreStatus } from '../contracts/restore.js';
+import { REFUSAL_TYPES } from '../errors/exit-codes.js';
 import { restoreStatusQuery } from '../workflows/messages.js';
-
-const REFUSALS = new Set<string>(REFUSAL_TYPES);
 
 export class RestoreFailure extends Error {
   constructor(
@@ -27,7 +26,7 @@ export function restoreFailure(err: unknown): unknown {
   if (!(err instanceof WorkflowFailedError)) return err;
   const cause = err.cause;
   if (cause instanceof ApplicationFailure && cause.type) {
-    return new RestoreFailure(cause.type, cause.message, REFUSALS.has(cause.type));
+    return new RestoreFailure(cause.type, cause.message, REFUSAL_TYPES.has(cause.type));
   }
   return new RestoreFailure('RestoreFailed', cause?.message ?? err.message, false);
 }

@@ -157,17 +157,6 @@ export const RestoreResult = z.object({
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
 
-/** Failure types that mean the request was refused (nothing written): the CLI exits 2 for these. */
-export const REFUSAL_TYPES = [
-  'InvalidConfig',
-  'ConnectionNotFound',
-  'NotFound',
-  'RestoreOutsideWindow',
-  'TargetNotEmpty',
-  'TargetUnreachable',
-  'WrongKey',
-] as const;
-
 // ---- activities ----
 
 const Selection = RestoreInput.pick({ restoreId: true, target: true, namespaces: true, renames: true });

@@ -16,6 +16,8 @@ export const REFUSAL_TYPES: ReadonlySet<string> = new Set<FailureType>([
   'NotFound',
   'RestoreOutsideWindow',
   'TargetNotEmpty',
+  // Nothing was written and the person must fix the target or its connection; the restore does not retry it.
+  'TargetUnreachable',
   'WrongKey',
 ]);
 

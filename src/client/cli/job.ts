@@ -8,13 +8,11 @@ import { checkJobCoverage } from '../../catalog/check-coverage.js';
 import { loadConfig } from '../../config/load.js';
 import type { JobCommand, JobDefinitionInput } from '../../contracts/job.js';
 import { HeadwaterError } from '../../errors/domain-errors.js';
+import { REFUSAL_TYPES } from '../../errors/exit-codes.js';
 import { describeObjects, verifyJobObjects } from '../../oplog/verify-slices.js';
 import { createDeps } from '../../worker/deps.js';
 import { print, withClient } from './context.js';
 import { jobReport, jobTable } from './job-format.js';
-
-/** Failure types that mean "your input was refused", not "something broke". */
-const REFUSED = new Set(['IllegalTransition', 'InvalidConfig', 'NotFound', 'ConnectionNotFound']);
 
 export class Refused extends Error {}
 
@@ -23,7 +21,7 @@ async function guarded(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (err) {
-    const refused = err instanceof Refused || (err instanceof HeadwaterError && REFUSED.has(err.type));
+    const refused = err instanceof Refused || (err instanceof HeadwaterError && REFUSAL_TYPES.has(err.type));
     console.error(`headwater: ${(err as Error).message}`);
     process.exitCode = refused ? 2 : 1;
   }

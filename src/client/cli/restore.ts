@@ -9,6 +9,7 @@ import { loadConfig } from '../../config/load.js';
 import type { RestoreInput, RestoreResult, RestoreStatus } from '../../contracts/restore.js';
 import { KeyRef } from '../../contracts/snapshot.js';
 import { HeadwaterError, InvalidConfig } from '../../errors/domain-errors.js';
+import { REFUSAL_TYPES } from '../../errors/exit-codes.js';
 import { restoreWindow, windowSummary } from '../../restore/restore-window.js';
 import { createDeps } from '../../worker/deps.js';
 import { RestoreFailure } from '../restore-failure.js';
@@ -29,7 +30,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** Ends the command with one line and the exit code the error deserves. */
 export function fail(err: unknown): void {
-  const refused = (err instanceof RestoreFailure && err.refused) || (err instanceof HeadwaterError && ['InvalidConfig', 'NotFound', 'ConnectionNotFound', 'RestoreOutsideWindow'].includes(err.type));
+  const refused = (err instanceof RestoreFailure && err.refused) || (err instanceof HeadwaterError && REFUSAL_TYPES.has(err.type));
   console.error(`headwater: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
   process.exitCode = refused ? REFUSED : FAILED;
 }
