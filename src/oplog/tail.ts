@@ -126,7 +126,13 @@ export async function tailOplog(
   };
   try {
     const stopAt = opts.deadline + (opts.graceMs ?? 10_000);
-    while (now() < stopAt) {
+    // A batch the server already sent is taken whatever the clock says: when the first read alone takes
+    // longer than the call (FerretDB scanning a full oplog on a loaded machine took 28 s), stopping at the
+    // deadline would return nothing, and every later call would reopen at the same anchor and do the
+    // same, until the oplog rolled past it.
+    let first = true;
+    while (first || now() < stopAt || cursor.bufferedCount() > 0) {
+      first = false;
       opts.signal?.throwIfAborted();
       // What a read that reaches the server costs (a reopen on FerretDB scans the oplog). Polling waits
       // at least that long, so it never takes more than half of the server's time however slow it gets.

@@ -85,6 +85,38 @@ describe('tailOplog on the real source', () => {
     });
   }
 
+  it('takes the first batch even when the first read outlasts the whole call', async () => {
+    // On a loaded machine FerretDB took 28 s to answer a tail's first read; a call that then stopped at
+    // its deadline captured nothing, and every later call reopened at the same anchor and did the same.
+    const coll = 'slow_first';
+    const afterTs = await latestOplogTs(source);
+    for (let n = 0; n < 5; n += 1) await source.db(db).collection(coll).insertOne({ _id: n as never });
+    let reads = 0;
+    const slices: OplogSliceOut[] = [];
+    const res = await tailOplog({
+      client: source,
+      afterTs,
+      deadline: Date.now() + 60_000,
+      graceMs: 0,
+      sliceMaxBytes: 1024 * 1024,
+      sliceMaxAgeMs: 60_000,
+      wait: { mode: 'poll', pollMs: 200 },
+      // The clock says an hour has passed from the moment the first read starts.
+      now: () => Date.now() + (reads++ >= 1 ? 3_600_000 : 0),
+      writeSlice: async (slice) => void slices.push(slice),
+    });
+    const ids = slices
+      .flatMap((sl) => sl.entries.map(decodeRaw))
+      .filter((e) => e.ns === `${db}.${coll}`)
+      .map((e) => Number((e.o as { _id: unknown })._id));
+    // Other tests write to the source too: the first batch holds at least the first entry after the
+    // anchor, and ours in order as far as it reaches.
+    assert.ok(res.entries > 0, 'the first batch is captured, not dropped at the deadline');
+    assert.deepEqual(ids, [0, 1, 2, 3, 4].slice(0, ids.length), 'in oplog order');
+    assert.ok(slices[0]!.prevTs.equals(afterTs), 'linked to the resume point');
+    assert.ok(res.lastTs.equals(slices.at(-1)!.lastTs));
+  });
+
   it('in poll mode reads the oplog at most once per poll interval while idle', async (t) => {
     t.diagnostic(`source is ${await serverKind(source)}`);
     // On FerretDB each read (a find, or a getMore) scans the whole oplog table.
