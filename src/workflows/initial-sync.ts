@@ -84,7 +84,7 @@ async function copyAndBuild(params: InitialSyncParams, progress: SyncProgress, r
   enter('building');
   await building;
 
-  // applying oplogs: replay captured entries up to the oplog's end, until a pass finds nothing new.
+  // applying oplogs: replay captured entries up to the oplog's end as it was when the phase began.
   enter('applying oplogs');
   await applyToEnd(params, progress);
 
@@ -169,14 +169,16 @@ async function buildLoop(params: InitialSyncParams, progress: SyncProgress, copy
   }
 }
 
-/** Applies the captured oplog up to the source's current end; repeats while the end keeps moving. */
+/**
+ * Applies the captured oplog up to the source's end as it is now (MongoDB's minValid): the head is then
+ * consistent, and what is written meanwhile is applied when the sync ends and by the follow. Chasing the
+ * end until a pass found nothing new never ended under a steady writer (20 passes, each waiting for a
+ * capture call), which is where the demo sat in "applying oplogs".
+ */
 async function applyToEnd(params: InitialSyncParams, progress: SyncProgress) {
-  for (let pass = 0; pass < 20; pass += 1) {
-    const end = await quick.oplogEnd({ source: params.source });
-    await condition(() => compareTsString(progress.oplog.capturedThrough!, end) >= 0);
-    if (compareTsString(progress.applied.through ?? progress.t0!, end) >= 0) return;
-    await applyUntil(params, progress, end);
-  }
+  const end = await quick.oplogEnd({ source: params.source });
+  await condition(() => compareTsString(progress.oplog.capturedThrough!, end) >= 0);
+  await applyUntil(params, progress, end);
 }
 
 /** Applies captured slices that begin before `end`, in bounded calls, until `end` or no progress. */
