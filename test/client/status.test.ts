@@ -23,9 +23,9 @@ import { startFerret } from '../harness/ferret.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
 import { writeWorkerConfig, type WorkerConfig } from '../harness/worker-process.js';
+import { until as waitUntil } from '../harness/until.js';
 
 const ESC = String.fromCharCode(27);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the CLI; `interruptWhen` sends SIGINT once the output so far satisfies it. */
 function cli(configFile: string, args: string[], interruptWhen?: (out: string) => boolean): Promise<{ code: number | null; out: string; err: string }> {
@@ -46,16 +46,7 @@ function cli(configFile: string, args: string[], interruptWhen?: (out: string) =
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 300_000): Promise<T> {
-  const end = Date.now() + ms;
-  let error = '';
-  for (;;) {
-    const v = await probe().catch((err: Error) => void (error = err.message));
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}; last seen: ${JSON.stringify(v)} ${error}`);
-    await sleep(300);
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean) => waitUntil(what, probe, ok, { pauseMs: 300 });
 
 describe('headwater status (CLI process, dev server, real worker and job)', () => {
   let cfg: WorkerConfig;

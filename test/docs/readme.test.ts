@@ -23,9 +23,9 @@ import { startFerret } from '../harness/ferret.js';
 import { mongoClient } from '../harness/services.js';
 import { connectTemporal } from '../harness/temporal.js';
 import { WorkerProcess, writeWorkerConfig, type WorkerConfig } from '../harness/worker-process.js';
+import { until as waitUntil } from '../harness/until.js';
 
 const ESC = String.fromCharCode(27);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The commands of the first sh block under "## Using it", comments and blank lines dropped. */
 export function usingItCommands(readme: string): string[] {
@@ -49,16 +49,7 @@ function run(configFile: string, args: string[]): Promise<{ code: number | null;
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 300_000): Promise<T> {
-  const end = Date.now() + ms;
-  let error = '';
-  for (;;) {
-    const v = await probe().catch((err: Error) => void (error = err.message));
-    if (v !== undefined && ok(v)) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}; last seen: ${JSON.stringify(v)} ${error}`);
-    await sleep(1000);
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean) => waitUntil(what, probe, ok, { pauseMs: 1000 });
 
 describe("README's 'Using it' commands (local services, real worker process)", () => {
   const name = `shop${Date.now().toString(36).slice(-5)}${Math.random().toString(36).slice(2, 5)}`.replace(/[^a-z0-9]/g, '');
