@@ -45,27 +45,16 @@ export function pollerCheck(client: () => Client, taskQueue: string, address: st
 
 /** Client interceptor: the poller check before every call that needs a worker to answer. */
 export function requireWorker(check: PollerCheck): WorkflowClientInterceptor {
+  const checked = async <I, O>(input: I, next: (input: I) => Promise<O>): Promise<O> => {
+    await check.assertWorker();
+    return next(input);
+  };
   return {
-    async startWithDetails(input, next) {
-      await check.assertWorker();
-      return next(input);
-    },
-    async signalWithStart(input, next) {
-      await check.assertWorker();
-      return next(input);
-    },
-    async startUpdate(input, next) {
-      await check.assertWorker();
-      return next(input);
-    },
-    async startUpdateWithStart(input, next) {
-      await check.assertWorker();
-      return next(input);
-    },
-    async query(input, next) {
-      await check.assertWorker();
-      return next(input);
-    },
+    startWithDetails: checked,
+    signalWithStart: checked,
+    startUpdate: checked,
+    startUpdateWithStart: checked,
+    query: checked,
   };
 }
 
@@ -79,6 +68,7 @@ export async function lastPoll(c: Client, taskQueue: string): Promise<number> {
   return Math.max(0, ...(r.pollers ?? []).map((p) => millis(p.lastAccessTime)));
 }
 
+/** A protobuf Timestamp in ms (the SDK's own converter is exported only as deprecated). */
 function millis(t: { seconds?: { toNumber(): number } | number | null; nanos?: number | null } | null | undefined): number {
   if (t?.seconds == null) return 0;
   const s = typeof t.seconds === 'number' ? t.seconds : t.seconds.toNumber();
