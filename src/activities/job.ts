@@ -19,6 +19,7 @@ import {
   type RemovedJobData,
 } from '../contracts/job.js';
 import { asActivity } from '../errors/to-failure.js';
+import { checkJobDefinition } from '../job/check-definition.js';
 import { dropHeadDatabases } from '../job/head-databases.js';
 import { jobWindow } from '../job/job-window.js';
 import { removeJobData } from '../job/remove-job-data.js';
@@ -33,6 +34,11 @@ import { cancellationSignal, heartbeat, keepAlive } from './heartbeat.js';
 export function createJobActivities(deps: Deps) {
   const temporal = <T>(fn: Parameters<typeof withTemporalClient<T>>[1]) => withTemporalClient(deps.config.temporal, fn);
   return {
+    /** Refuses a definition naming a connection, store or key this worker does not have; reads nothing else. */
+    async checkJobDefinition(raw: JobDefinition): Promise<void> {
+      return asActivity(async () => checkJobDefinition(JobDefinition.parse(raw), { connections: deps.connections, stores: deps.config.stores }));
+    },
+
     /** Saves the definition (a new job is recorded Inactive) and logs it. */
     async saveJob(raw: JobDefinition): Promise<void> {
       return asActivity(async () => {

@@ -6,6 +6,7 @@
  */
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
@@ -23,10 +24,11 @@ import {
 } from '../contracts/job.js';
 import type { FollowStatus } from '../contracts/follow.js';
 import type { SyncProgress } from '../contracts/initial-sync.js';
-import { HeadwaterError, IllegalTransition, InvalidConfig, NotFound } from '../errors/domain-errors.js';
+import { ConnectionNotFound, HeadwaterError, IllegalTransition, InvalidConfig, NotFound } from '../errors/domain-errors.js';
 import { FailureTypes, type FailureType } from '../errors/failure-types.js';
 import { backupJob } from '../workflows/backup-job.js';
 import { workflowIds } from '../workflows/ids.js';
+import { jobDefinitionCheck } from '../workflows/job-check.js';
 import { followStatusQuery, jobCommandUpdates, jobStatusQuery, syncProgressQuery, updateJobUpdate } from '../workflows/messages.js';
 import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../workflows/search-attributes.js';
 import { describeJobSchedules, type ScheduleState } from './schedules.js';
@@ -40,11 +42,15 @@ export class JobClient {
     private readonly taskQueue: string,
   ) {}
 
-  /** Creates the job, Inactive, and records its definition in the catalog; refused if it exists. */
+  /**
+   * Creates the job, Inactive, and records its definition in the catalog. Refused, with nothing stored, if
+   * it exists or if a worker does not have its source or head connection, its stores or its key.
+   */
   async createJob(definition: JobDefinitionInput, options: JobRunOptions = {}): Promise<JobView> {
     const r = JobDefinition.safeParse(definition);
     if (!r.success) throw new InvalidConfig(`invalid job definition: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     const job = r.data;
+    await this.checkDefinition(job);
     try {
       await this.temporal.workflow.start(backupJob, {
         taskQueue: this.taskQueue,
@@ -62,6 +68,16 @@ export class JobClient {
       throw err;
     }
     return this.view(job.jobId);
+  }
+
+  /** Connection ids and keys resolve only in a worker: one is asked, before the job's workflow exists. */
+  private async checkDefinition(job: JobDefinition): Promise<void> {
+    try {
+      await this.temporal.workflow.execute(jobDefinitionCheck, { taskQueue: this.taskQueue, workflowId: workflowIds.jobCheck(job.jobId), args: [job] });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new IllegalTransition(`cannot create job '${job.jobId}': another create of it is under way`);
+      throw domainError(err, job.jobId);
+    }
   }
 
   startJob = (jobId: string, reason?: string) => this.command(jobId, 'start', reason);
@@ -172,7 +188,7 @@ function summary(s: ScheduleState | undefined) {
 /** An update's or query's failure as the domain error it carries (IllegalTransition, InvalidConfig, ...). */
 function domainError(err: unknown, jobId: string): unknown {
   if (err instanceof WorkflowNotFoundError) return new NotFound(`job '${jobId}' does not exist (create it first)`);
-  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  const cause = err instanceof WorkflowUpdateFailedError || err instanceof WorkflowFailedError ? failureIn(err) : undefined;
   if (cause instanceof ApplicationFailure && cause.type !== null && cause.type !== undefined && cause.type in FailureTypes) {
     const Known = REFUSALS[cause.type];
     return Known === undefined ? new HeadwaterError(cause.type as FailureType, cause.message, { cause: err }) : new Known(cause.message, { cause: err });
@@ -180,5 +196,13 @@ function domainError(err: unknown, jobId: string): unknown {
   return err;
 }
 
+/** The first typed ApplicationFailure in a failure's cause chain (a workflow's wraps its activity's). */
+function failureIn(err: Error): ApplicationFailure | undefined {
+  for (let c: unknown = err.cause; c instanceof Error; c = c.cause) {
+    if (c instanceof ApplicationFailure && c.type) return c;
+  }
+  return undefined;
+}
+
 /** The failure types a job command is refused with, as their domain error classes (callers test instanceof). */
-const REFUSALS: Record<string, typeof IllegalTransition | undefined> = { IllegalTransition, InvalidConfig, NotFound };
+const REFUSALS: Record<string, typeof IllegalTransition | undefined> = { IllegalTransition, InvalidConfig, NotFound, ConnectionNotFound };

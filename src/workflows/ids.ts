@@ -6,6 +6,8 @@ export const TASK_QUEUE = 'headwater';
 
 export const workflowIds = {
   job: (jobId: string) => `job/${jobId}`,
+  /** Asks a worker whether a new job's connections, stores and key exist, before the job is created. */
+  jobCheck: (jobId: string) => `job/${jobId}/check`,
   initialSync: (jobId: string, n: number) => `job/${jobId}/initial-sync/${n}`,
   tail: (jobId: string) => `job/${jobId}/tail`,
   snapshot: (jobId: string, ts: string) => `job/${jobId}/snapshot/${ts}`,

@@ -3,7 +3,9 @@
  * config file): each case must give one line `headwater: <message>` naming what was wrong, the
  * documented exit code (2 refused, 1 failed), and no stack trace unless --debug. Cases that reach the
  * catalog, a store or a restore target also prove that nothing there changed (fingerprints before and
- * after). Workflow cases share one in-process worker, one snapshot setup and one backup job.
+ * after). Workflow cases share one in-process worker, one snapshot setup and one backup job, which is
+ * walked through every state (Inactive, Initial Sync, Active, Active with "backup requires a resync",
+ * Stopped) on a private FerretDB with a tiny oplog and refused every command its state does not allow.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,21 +15,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { Timestamp, type MongoClient } from 'mongodb';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { MongoClient as Mongo, Timestamp, type MongoClient } from 'mongodb';
 import { stringify } from 'yaml';
 import { createActivities } from '../../src/activities/index.js';
 import { HeadwaterClient } from '../../src/client/headwater-client.js';
 import { loadKey } from '../../src/codec/keys.js';
 import { loadConfig } from '../../src/config/load.js';
+import { RESYNC_REQUIRED } from '../../src/contracts/job.js';
 import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import { createDeps, type Deps } from '../../src/worker/deps.js';
-import { workflowIds } from '../../src/workflows/ids.js';
-import { freePort } from '../harness/ferret.js';
+import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
+import { freePort, startFerret } from '../harness/ferret.js';
 import { fingerprint, type Fingerprint } from '../harness/fingerprint.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+import { until } from '../harness/until.js';
 import { writeWorkerConfig } from '../harness/worker-process.js';
 import { makeHead, newJobId, snapshotNow, type TestHead } from '../snapshot/fixtures.js';
 
@@ -177,13 +181,18 @@ describe('bad input gets one clear line and the documented exit code', { concurr
     let head: MongoClient;
     let h: TestHead;
     let native: NativeConnection;
-    let worker: Worker;
-    let running: Promise<void>;
+    let tiny: Awaited<ReturnType<typeof startFerret>>;
+    // Workflows and activities in two workers on one task queue: with the activity worker stopped, the job
+    // still answers its commands (validators run in workflow tasks) while its sync and follow stand still.
+    let workflows: { w: Worker; running: Promise<void> };
+    let activities: { w: Worker; running: Promise<void> } | undefined;
     let snap: string;
     let sealed: string;
     let wcfg: ReturnType<typeof writeWorkerConfig>;
     let wcli: (...args: string[]) => Promise<Run>;
     const stateJob = newJobId('bix');
+    /** Jobs whose `job create` names a connection, store or key the worker lacks: none may exist after. */
+    const unborn = { source: newJobId('bus'), head: newJobId('buh'), store: newJobId('but'), key: newJobId('buk') };
     const mine = (db: string) => db.startsWith(p) || db.includes(h.jobId) || db.includes(stateJob);
     // The catalog's `restores` collection is the log of restore attempts: a refused one is recorded there
     // as failed, by design (src/catalog/restores.ts); everything else must stay as it was.
@@ -196,7 +205,10 @@ describe('bad input gets one clear line and the documented exit code', { concurr
       process.env.HW_BI_S3_ID = services.minio.accessKeyId;
       process.env.HW_BI_S3_SECRET = 'not-the-minio-secret';
       const notADir = file('not-a-dir', 'a file, so no store can be made under it');
+      // The state job's source: quiet (nothing else writes to it) and with an oplog that rolls over fast.
+      tiny = await startFerret({ oplogBytes: 64 * 1024, cappedCleanupSeconds: 1 });
       wcfg = writeWorkerConfig(uniqueName('hw-badinput-w'), {
+        tiny: { uri: tiny.uri },
         target: { uri: services.head.uri },
         badcreds: { uri: services.source.uri.replace('mongodb://', 'mongodb://nobody:wrongpw@') },
       }, {
@@ -219,19 +231,34 @@ describe('bad input gets one clear line and the documented exit code', { concurr
       sealed = snapshotId(h.jobId, T1);
       await head.db(target('full')).collection('a').insertOne({ _id: 'already here' } as never);
       native = await nativeConnection();
-      worker = await createWorker({ connection: native, taskQueue: wcfg.taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
-      running = worker.run();
+      const w = await createWorker({ connection: native, taskQueue: wcfg.taskQueue, workflowBundle: await bundle(workflowsPath) });
+      workflows = { w, running: w.run() };
+      // Drained when stopped (the first stop holds a sync between two activities, none cut off mid-way).
+      await startActivities('1m');
     });
     after(async () => {
-      worker?.shutdown();
-      await running;
+      await stopActivities();
+      workflows?.w.shutdown();
+      await workflows?.running;
       for (const { name } of (await head.db('admin').admin().listDatabases({ nameOnly: true })).databases) {
         if (mine(name)) await head.db(name).dropDatabase();
       }
       await deps?.close();
       await native?.close();
       await head?.close();
+      await tiny?.stop();
     });
+
+    /** @param shutdownGraceTime how long a stop lets running activities finish before cancelling them */
+    async function startActivities(shutdownGraceTime: string): Promise<void> {
+      const w = await Worker.create({ connection: native, namespace: 'default', taskQueue: wcfg.taskQueue, activities: createActivities(deps), shutdownGraceTime });
+      activities = { w, running: w.run() };
+    }
+    async function stopActivities(): Promise<void> {
+      activities?.w.shutdown();
+      await activities?.running;
+      activities = undefined;
+    }
 
     /** [what, args, the message, exit code]: every one leaves the catalog, the stores and the targets as they were. */
     const cases: Array<[string, () => string[], RegExp, number]> = [
@@ -252,6 +279,11 @@ describe('bad input gets one clear line and the documented exit code', { concurr
       ['wrong source credentials', () => ['sync', 'start', `${h.jobId}-c`, '--source', 'badcreds', '--wait'], /badcreds|authenticat|credential/i, 1],
       ['a restore time that is not a time', () => ['restore', 'start', '--job', h.jobId, '--to-time', 'yesterday', '--target', 'target'], /'yesterday'/, 2],
       ['a snapshot of a job with no sync', () => ['snapshot', 'take', `${h.jobId}-nosync`], /-nosync/, 2],
+      // Connection ids, stores and keys resolve only in the worker: job create asks it before storing anything.
+      ['an unknown source connection (job create)', () => ['job', 'create', unborn.source, '--source', 'nosuch'], new RegExp(`^headwater: cannot create job '${unborn.source}': source: unknown connection 'nosuch' \\(configured: source, head, tiny, target, badcreds\\)$`), 2],
+      ['an unknown head connection (job create)', () => ['job', 'create', unborn.head, '--source', 'source', '--head', 'nosuch'], /: head: unknown connection 'nosuch'/, 2],
+      ['an unknown store (job create)', () => ['job', 'create', unborn.store, '--source', 'source', '--store', 'nosuch'], /: store: unknown store 'nosuch' \(configured: default, broken, s3bad\)$/, 2],
+      ['an unknown encryption key (job create)', () => ['job', 'create', unborn.key, '--source', 'source', '--key-id', 'nosuch'], /: encryptionKeyId: the encryption key variable HEADWATER_KEY_NOSUCH is not set$/, 2],
     ];
     // Side by side, so one fingerprint before them all and one after: a change is named by collection or file.
     let unchanged: Fingerprint;
@@ -269,76 +301,105 @@ describe('bad input gets one clear line and the documented exit code', { concurr
       }
     });
     it('changed nothing in the catalog, the stores or the targets', async () => {
+      const t = await connectTemporal();
+      try {
+        for (const jobId of Object.values(unborn)) {
+          await assert.rejects(t.client.workflow.getHandle(workflowIds.job(jobId)).describe(), WorkflowNotFoundError, `job ${jobId} was not created`);
+        }
+      } finally {
+        await t.connection.close();
+      }
       await untilClosed(wcfg.taskQueue);
       assert.deepEqual(await state(), unchanged);
     });
 
     describe('a command the job\'s state does not allow, in every state', { concurrency: 1 }, () => {
       const jobId = stateJob;
-      const sourceDb = `${p}_src`;
+      const sourceDb = 'app';
       let client: HeadwaterClient;
+      let source: MongoClient;
       const view = () => client.jobs.view(jobId);
-      /** Refused with the state and the allowed commands named; the job's view and the catalog unchanged. */
-      const refuses = async (commands: string[], state: RegExp, allowed: string, full: boolean) => {
+      const stateOf = () => fingerprint({ client: head, databases: mine, dirs: [wcfg.storeDir], ignore: (db, coll) => db === catalogDb && coll === 'restores' });
+      /**
+       * Refused through the CLI, each naming the state (and condition) and the allowed commands; the job's
+       * view, the catalog, the head and the store are as they were. The source is quiet, so even a following
+       * job writes nothing while it is asked.
+       */
+      const refuses = async (commands: string[], state: RegExp, allowed: string) => {
         const was = await view();
-        const fp = full ? await stateOf() : undefined;
+        const fp = await stateOf();
         await Promise.all(
           commands.map(async (c) => {
             const r = await wcli('job', c, jobId, ...(c === 'terminate' ? ['--yes'] : []));
-            assertOneLine(r, new RegExp(`cannot ${c} a job that is ${state.source}.*: allowed commands? (is|are) ${allowed}$`), 2);
+            assertOneLine(r, new RegExp(`^headwater: cannot ${c} a job that is ${state.source}: allowed commands? (is|are) ${allowed}$`), 2);
           }),
         );
         const now = await view();
-        assert.deepEqual([now.counters.commands, now.syncNumber], [was.counters.commands, was.syncNumber], 'no command counted');
-        if (fp !== undefined) assert.deepEqual(await stateOf(), fp);
+        const seen = (v: typeof was) => ({ state: v.state, condition: v.condition, syncNumber: v.syncNumber, commands: v.counters.commands });
+        assert.deepEqual(seen(now), seen(was), 'the job did not move and counted no command');
+        assert.deepEqual(await stateOf(), fp);
       };
-      // While the job follows, its slices grow: compare the job's own records there, everything when it is still.
-      const stateOf = () => fingerprint({ client: head, databases: mine, dirs: [wcfg.storeDir], ignore: (db, coll) => db === catalogDb && coll === 'restores' });
       before(async () => {
-        const source = mongoClient('source');
+        source = new Mongo(tiny.uri);
         await source.db(sourceDb).collection('c').insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i, v: i })) as never[]);
-        await source.close();
         client = await HeadwaterClient.connect({ address: services.temporal.address, taskQueue: wcfg.taskQueue });
       });
       after(async () => {
+        if (activities === undefined) await startActivities('0s');
         await client.jobs.command(jobId, 'terminate').catch(() => undefined);
-        await client.temporal.workflow.getHandle(workflowIds.job(jobId)).terminate('test over').catch(() => undefined);
+        // Whatever state a failure left it in: no workflow or Schedule of it outlives the test.
+        for (const id of [workflowIds.job(jobId), workflowIds.tail(jobId)]) await client.temporal.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+        for (const id of [scheduleIds.snapshot(jobId), scheduleIds.groom(jobId)]) await client.temporal.schedule.getHandle(id).delete().catch(() => undefined);
         await client.close();
-        const source = mongoClient('source');
-        await source.db(sourceDb).dropDatabase();
         await source.close();
       });
 
       it('Inactive: stop, restart, resync, terminate', async () => {
-        assert.equal((await wcli('job', 'create', jobId, '--source', 'source', '--include', sourceDb)).code, 0);
-        await refuses(['stop', 'restart', 'resync', 'terminate'], /Inactive/, 'start', true);
+        // No headroom warning and no Schedule run while the test looks: either would write an event.
+        const r = await wcli('job', 'create', jobId, '--source', 'tiny', '--include', sourceDb, '--headroom-warn-seconds', '0', '--interval-hours', '720');
+        assert.equal(r.code, 0, r.err);
+        await refuses(['stop', 'restart', 'resync', 'terminate'], /Inactive/, 'start');
       });
-      // Waiting for Active costs minutes on a loaded machine; backup-job.test.ts refuses every command in
-      // every state through the client. Here the CLI meets the job while it syncs (or, if the sync was
-      // quicker than the CLI's start, Active: both refuse these three).
-      it('Initial Sync (or Active): start, restart, terminate', async () => {
-        assert.equal((await wcli('job', 'start', jobId)).code, 0);
-        await refuses(['start', 'restart', 'terminate'], /(Initial Sync|Active)/, '(stop|stop, resync)', false);
+      it('Initial Sync: start, restart, terminate', async () => {
+        // Started here, not by the CLI: the activity worker stops before the sync's end (it waits for a
+        // capture call of at least 5 s), so the sync stands still in its state while the CLI asks.
+        assert.equal((await client.jobs.command(jobId, 'start')).state, 'Initial Sync');
+        await stopActivities();
+        assert.equal((await view()).state, 'Initial Sync', 'the sync ended before the activity worker stopped');
+        await refuses(['start', 'restart', 'terminate'], /Initial Sync/, 'stop');
+      });
+      it('Active: start, restart, terminate', async () => {
+        await startActivities('0s');
+        await until(`job ${jobId} Active and following`, view, (v) => v.state === 'Active' && v.phase === 'following');
+        await refuses(['start', 'restart', 'terminate'], /Active/, 'stop, resync');
+      });
+      it('Active, "backup requires a resync": start, restart, terminate', async () => {
+        // With no activity running, nothing is captured past the oplog's newest entry; flooding the tiny
+        // oplog until its oldest entry is newer than that leaves the follow a hole to find.
+        await stopActivities();
+        const newest = await oplogEdge(source, -1);
+        for (let i = 0; i < 6; i += 1) await source.db('noise').collection('c').insertMany(Array.from({ length: 100 }, () => ({ pad: 'x'.repeat(500) })));
+        await until('the oplog to roll past the captured entry', () => oplogEdge(source, 1), (oldest) => oldest.gt(newest));
+        await startActivities('0s');
+        await until(`job ${jobId} to need a resync`, view, (v) => v.condition === RESYNC_REQUIRED);
+        await refuses(['start', 'restart', 'terminate'], new RegExp(`Active \\(${RESYNC_REQUIRED}\\)`), 'stop, resync');
       });
       it('Stopped: stop, resync, start', async () => {
         assert.equal((await wcli('job', 'stop', jobId)).code, 0);
         await until(`job ${jobId} Stopped`, view, (v) => v.state === 'Stopped');
         await untilClosed(wcfg.taskQueue, jobId);
-        await refuses(['stop', 'resync', 'start'], /Stopped/, 'restart, terminate', true);
+        // The condition stays with the stopped job: it still needs a new sync (restart) to follow again.
+        await refuses(['stop', 'resync', 'start'], new RegExp(`Stopped \\(${RESYNC_REQUIRED}\\)`), 'restart, terminate');
       });
     });
   });
 });
 
-/** Polls until `probe` returns a value `ok` accepts: waits for the event, never a fixed time. */
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 180_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+/** The oldest (1) or newest (-1) entry's timestamp in the source's oplog. */
+async function oplogEdge(source: MongoClient, order: 1 | -1): Promise<Timestamp> {
+  const [entry] = await source.db('local').collection('oplog.rs').find({}, { projection: { ts: 1 } }).sort({ $natural: order }).limit(1).toArray();
+  assert.ok(entry !== undefined, 'the oplog has entries');
+  return entry.ts as Timestamp;
 }
 
 /** Waits until no workflow on the task queue is running, except the job's own entity workflow. */
