@@ -1,9 +1,10 @@
 /**
  * The applier's loop, over any ApplyTarget. Entries are validated first (an unknown shape fails before
  * anything is written), then applied in order: CRUD operations gather into a run; a command is a barrier
- * that flushes the run (one read and one unordered bulk write per namespace), then runs. Transactions
- * release their operations only when they commit. Idempotent: replaying entries converges on the same
- * target. State that outlives one call (open transactions, collection UUIDs) is readable with `state()`.
+ * that flushes the run (per namespace, at most one read and a few write commands), then runs.
+ * Transactions release their operations only when they commit. Idempotent: replaying entries converges
+ * on the same target. State that outlives one call (open transactions, collection UUIDs) is readable with
+ * `state()`.
  */
 import type { Document, Timestamp } from 'mongodb';
 import { pino, type Logger } from 'pino';
@@ -14,7 +15,7 @@ import { CollectionUuids } from './collection-uuids.js';
 import { applyCommand } from './command.js';
 import type { CommandOf } from './command-schemas.js';
 import type { CommandContext } from './context.js';
-import { CrudRun, idsToLoad, planNamespace } from './planner.js';
+import { absentAsMissing, CrudRun, idsToLoad, planNamespace } from './planner.js';
 import { emptyResult, type ApplierState, type ApplyResult } from './result.js';
 import type { ApplyTarget, TargetNs } from './target.js';
 
@@ -144,8 +145,10 @@ export class Applier {
       const ids = idsToLoad(ops);
       const current = ids.length === 0 ? [] : await this.target.findByIds(target, ids);
       const plan = planNamespace(ops, current);
-      if (plan.writes.length > 0) await this.target.writeDocuments(target, plan.writes);
       result.missing.push(...plan.missing);
+      if (plan.writes.length === 0) continue;
+      const outcome = await this.target.writeDocuments(target, plan.writes);
+      result.missing.push(...absentAsMissing(ops, outcome.absent));
     }
   }
 }

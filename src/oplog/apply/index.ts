@@ -1,6 +1,6 @@
 /**
  * The idempotent oplog applier on a MongoDB-wire target (the head, or a restore target): batched (per run
- * of CRUD operations between commands, one read and one unordered bulk write per namespace, never a
+ * of CRUD operations between commands, at most one read and a few write commands per namespace, never a
  * round trip per operation) and convergent (replaying entries leaves the target as it was).
  */
 import type { MongoClient } from 'mongodb';

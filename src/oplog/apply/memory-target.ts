@@ -13,6 +13,7 @@ import {
   type DocumentWrite,
   type IndexChange,
   type TargetNs,
+  type WriteOutcome,
 } from './target.js';
 import { valueKey } from './values.js';
 
@@ -39,13 +40,16 @@ export class MemoryTarget implements ApplyTarget {
     return ids.flatMap((id) => c?.docs.get(valueKey(id)) ?? []);
   }
 
-  async writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<void> {
-    // Like a server: an upsert creates the collection, a delete alone does not.
-    const c = writes.some((w) => w.kind === 'replace') ? this.ensure(ns) : this.collections.get(nsName(ns));
+  async writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<WriteOutcome> {
+    const absent: unknown[] = [];
     for (const w of writes) {
-      if (w.kind === 'replace') c!.docs.set(valueKey(w._id), w.doc);
-      else c?.docs.delete(valueKey(w._id));
+      const held = this.collections.get(nsName(ns));
+      if (w.kind === 'delete') held?.docs.delete(valueKey(w._id));
+      else if (w.expect === 'existing' && held?.docs.has(valueKey(w._id)) !== true) absent.push(w._id);
+      // Like a server: an upsert or insert creates the collection, a delete alone does not.
+      else this.ensure(ns).docs.set(valueKey(w._id), w.doc);
     }
+    return { absent };
   }
 
   async collectionExists(ns: TargetNs): Promise<boolean> {

@@ -1,17 +1,16 @@
 /**
  * ApplyTarget on a MongoDB-wire server (MongoDB, or FerretDB as the head in tests). Reads keep every BSON
- * type (`rawReadOptions`); a run's writes go out as one unordered bulkWrite per namespace. What the
+ * type (`rawReadOptions`); a run's writes go out as few commands per namespace (document-writes.ts). What the
  * server does not implement comes back as TargetRefused (reported by the applier, never silent); index
  * builds are checked against listIndexes because a server may accept an option and not keep it
  * (FerretDB 1.24 does so with `sparse`). A cross-database rename the server refuses is done by copying.
- * Documents are read as bytes and written in their true field order; on FerretDB a replacement that only
- * changes numeric types is written as delete + insert (retype.ts), since its replaceOne would skip it.
+ * Documents are read as bytes and written in their true field order.
  */
 import { createHash } from 'node:crypto';
-import { MongoServerError, type AnyBulkWriteOperation, type Document, type MongoClient } from 'mongodb';
+import { MongoServerError, type Document, type MongoClient } from 'mongodb';
 import { decodeOrdered, rawReadOptions, toWire } from '../../lib/bson.js';
 import type { IndexSpec } from './command-schemas.js';
-import { changesOnlyNumericTypes } from './retype.js';
+import { readIds, writeDocumentsTo } from './document-writes.js';
 import {
   cleanIndexSpec,
   nsName,
@@ -20,6 +19,7 @@ import {
   type DocumentWrite,
   type IndexChange,
   type TargetNs,
+  type WriteOutcome,
 } from './target.js';
 import { isDocument, toNumber, valueKey } from './values.js';
 
@@ -29,7 +29,6 @@ const NAMESPACE_EXISTS = 48;
 const INVALID_NAMESPACE = 73;
 /** Codes a server answers when it does not implement a command, option or index kind. */
 const REFUSALS = new Set([2, 9, 20, 59, 67, 72, 115, 166, 197, 238, 40415]);
-const ID_CHUNK = 10_000;
 const FERRETDB_WRITE_BATCH = 64;
 
 export class MongoTarget implements ApplyTarget {
@@ -38,53 +37,12 @@ export class MongoTarget implements ApplyTarget {
   constructor(private readonly client: MongoClient) {}
 
   async findByIds(ns: TargetNs, ids: unknown[]): Promise<Document[]> {
-    const out: Document[] = [];
-    for (let i = 0; i < ids.length; i += ID_CHUNK) {
-      const chunk = ids.slice(i, i + ID_CHUNK);
-      // _ids are unique: with limit = batchSize the answer is one batch and no getMore follows.
-      // Read as bytes and decoded in order: a diff applied to a reordered document would store that order.
-      const found = await this.coll(ns)
-        .find({ _id: { $in: chunk } } as Document, {
-          raw: true,
-          batchSize: chunk.length,
-          limit: chunk.length,
-        })
-        .toArray();
-      out.push(...found.map((bytes) => decodeOrdered(bytes as unknown as Uint8Array)));
-    }
-    return out;
+    return readIds(this.coll(ns), ids);
   }
 
-  async writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<void> {
-    const replaces: AnyBulkWriteOperation[] = [];
-    const deletes: AnyBulkWriteOperation[] = [];
-    const retypes: Document[] = [];
-    const ferretdb = (await this.writeBatchLimit()) !== Infinity;
-    for (const w of writes) {
-      if (w.kind === 'delete') deletes.push({ deleteOne: { filter: { _id: w._id } as Document } });
-      else if (ferretdb && changesOnlyNumericTypes(w.previous, w.doc)) retypes.push(toWire(w.doc));
-      else
-        replaces.push({
-          replaceOne: { filter: { _id: w._id } as Document, replacement: toWire(w.doc), upsert: true },
-        });
-    }
-    const limit = await this.writeBatchLimit();
-    const batches = limit === Infinity ? [[...replaces, ...deletes]] : [...chunks(replaces, limit), deletes];
-    for (const ops of batches) {
-      // The source validated these documents when they were written; a later, stricter validator must not refuse them.
-      if (ops.length > 0)
-        await this.coll(ns).bulkWrite(ops, { ordered: false, bypassDocumentValidation: true });
-    }
-    if (retypes.length > 0) await this.rewrite(ns, retypes);
-  }
-
-  /** Writes documents the stand-in would not replace (see retype.ts): delete, then insert, in that order. */
-  private async rewrite(ns: TargetNs, docs: Document[]): Promise<void> {
-    const ops: AnyBulkWriteOperation[] = [
-      ...docs.map((d) => ({ deleteOne: { filter: { _id: idOf(d) } as Document } })),
-      ...docs.map((d) => ({ insertOne: { document: d } })),
-    ];
-    await this.coll(ns).bulkWrite(ops, { ordered: true, bypassDocumentValidation: true });
+  async writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<WriteOutcome> {
+    const batch = await this.writeBatchLimit();
+    return writeDocumentsTo(this.coll(ns), writes, { batch, ferretdb: batch !== Infinity });
   }
 
   /**
@@ -279,17 +237,6 @@ function covers(asked: unknown, listed: unknown): boolean {
  */
 export function serverCode(err: unknown): number {
   return err instanceof MongoServerError ? toNumber(err.code) : Number.NaN;
-}
-
-/** The _id of a document as `toWire` gives it (a Map when its field order needs one). */
-function idOf(doc: Document): unknown {
-  return doc instanceof Map ? (doc as Map<string, unknown>).get('_id') : doc._id;
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 function ignoreRefusal(err: unknown): void {

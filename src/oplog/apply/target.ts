@@ -13,7 +13,14 @@ export interface TargetNs {
   coll: string;
 }
 
-/** The final state of one document after a run of operations. */
+/**
+ * The final state of one document after a run of operations. `expect` says what the applier knows of the
+ * document on the target without having read it, so that the target can skip the read:
+ * - 'new': the run began with its insert; usually absent (insert first, replace when it is there);
+ * - 'existing': the run began with an update carrying the whole document; an update never creates a
+ *   document, so it is written only where the target holds it, and an absent one is reported back.
+ * Without `expect`, the document was read (or the run began with its delete): replace it, upserting.
+ */
 export type DocumentWrite =
   | {
       kind: 'replace';
@@ -21,8 +28,15 @@ export type DocumentWrite =
       doc: Document;
       /** The version the target held, when the applier read it: lets a target spot a change it would miss. */
       previous?: Document | undefined;
+      expect?: 'new' | 'existing' | undefined;
     }
   | { kind: 'delete'; _id: unknown };
+
+/** What a target reports back from writeDocuments. */
+export interface WriteOutcome {
+  /** The _ids of 'existing' writes the target did not hold: nothing was written for them. */
+  absent: unknown[];
+}
 
 /** The index change a `collMod` asks for (by name or key pattern). */
 export interface IndexChange {
@@ -53,8 +67,11 @@ export class TargetRefused extends Error {
 export interface ApplyTarget {
   /** The current versions of the documents with these _ids (BSON types kept); absent ones are not returned. */
   findByIds(ns: TargetNs, ids: unknown[]): Promise<Document[]>;
-  /** Makes each _id hold exactly its final state (replace with upsert, or delete), in as few round trips as possible. */
-  writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<void>;
+  /**
+   * Makes each _id hold exactly its final state (replace, or delete), in as few round trips as possible;
+   * an 'existing' write whose document the target lacks writes nothing and is returned in `absent`.
+   */
+  writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<WriteOutcome>;
   collectionExists(ns: TargetNs): Promise<boolean>;
   /** Creates the collection; succeeds when it already exists. @throws TargetRefused for options it cannot honour. */
   createCollection(ns: TargetNs, options: Document): Promise<void>;

@@ -3,7 +3,14 @@ import { describe, it } from 'node:test';
 import { Timestamp, type Document } from 'mongodb';
 import { Applier } from '../../../src/oplog/apply/applier.js';
 import { MemoryTarget } from '../../../src/oplog/apply/memory-target.js';
-import { idsToLoad, planNamespace, type CrudOp } from '../../../src/oplog/apply/planner.js';
+import {
+  absentAsMissing,
+  idsToLoad,
+  planNamespace,
+  unreadIds,
+  type CrudOp,
+} from '../../../src/oplog/apply/planner.js';
+import { valueKey } from '../../../src/oplog/apply/values.js';
 import { parseOplogEntry, type CrudEntry } from '../../../src/oplog/entry.js';
 import { canonical, expectedSnapshot, loadFixtures, mapper } from './fixtures.js';
 
@@ -17,6 +24,10 @@ const op = (e: Document): CrudOp => ({
 const ins = (_id: unknown, extra: Document = {}) => op({ op: 'i', o: { _id, ...extra } });
 const upd = (_id: unknown, diff: Document) => op({ op: 'u', o: { $v: 2, diff }, o2: { _id } });
 const del = (_id: unknown) => op({ op: 'd', o: { _id } });
+/** A whole-document update: MongoDB's replacement form, and FerretDB's $set of the whole document. */
+const whole = (_id: unknown, doc: Document) => op({ op: 'u', o: { _id, ...doc }, o2: { _id } });
+const ferretSet = (_id: unknown, doc: Document) =>
+  op({ _id: 'entry', op: 'u', o: { $v: 1, $set: { _id, ...doc } }, o2: { _id } });
 
 describe('batch planner', () => {
   it('reads only the documents whose first operation in the run is an update', () => {
@@ -31,13 +42,50 @@ describe('batch planner', () => {
     assert.deepEqual(idsToLoad(ops), [2]);
   });
 
+  it('reads no document whose run begins with a whole-document update and holds no insert or delete of it', () => {
+    const ops = [
+      whole(1, { a: 1 }),
+      upd(1, { u: { a: 2 } }),
+      ferretSet(2, { a: 1 }),
+      whole(3, { a: 1 }),
+      del(3),
+      op({ op: 'u', b: true, o: { _id: 4, a: 1 }, o2: { _id: 4 } }),
+      upd(5, { u: { a: 1 } }),
+      whole(5, { a: 2 }),
+    ];
+    assert.deepEqual(idsToLoad(ops), [3, 4, 5]);
+    assert.deepEqual([...unreadIds(ops)], [valueKey(1), valueKey(2)]);
+  });
+
+  it('writes an unread document only where the target holds it, and names the absent ones missing', () => {
+    const ops = [whole(1, { a: 1 }), upd(1, { u: { a: 2 } }), ins(2, { n: 0 }), upd(2, { u: { n: 1 } })];
+    const plan = planNamespace(ops, []);
+    assert.deepEqual(plan.writes, [
+      { kind: 'replace', _id: 1, doc: { _id: 1, a: 2 }, expect: 'existing' },
+      { kind: 'replace', _id: 2, doc: { _id: 2, n: 1 }, expect: 'new' },
+    ]);
+    assert.deepEqual(plan.missing, []);
+    assert.deepEqual(absentAsMissing(ops, [1]), [{ ns: 'a.c', _id: 1 }]);
+  });
+
+  it('applies a whole-document update to an absent document as missing, on a target that holds nothing', async () => {
+    const memory = new MemoryTarget();
+    memory.seed(target, [{ _id: 1, a: 0 }]);
+    const result = await new Applier(memory, { mapNamespace: () => target }).apply([
+      { op: 'u', ns: 'a.c', ts, o: { _id: 1, a: 1 }, o2: { _id: 1 } },
+      { op: 'u', ns: 'a.c', ts, o: { _id: 7, a: 1 }, o2: { _id: 7 } },
+    ]);
+    assert.deepEqual(result.missing, [{ ns: 'a.c', _id: 7 }]);
+    assert.deepEqual([...memory.collections.get('h.c')!.docs.values()], [{ _id: 1, a: 1 }]);
+  });
+
   it('collapses a run to one write per document, in its final state', () => {
     const plan = planNamespace(
       [ins(1, { n: 0 }), upd(1, { u: { n: 1 } }), upd(1, { u: { n: 2 } }), ins(2), del(2), del(9)],
       [],
     );
     assert.deepEqual(plan.writes, [
-      { kind: 'replace', _id: 1, doc: { _id: 1, n: 2 } },
+      { kind: 'replace', _id: 1, doc: { _id: 1, n: 2 }, expect: 'new' },
       { kind: 'delete', _id: 2 },
       { kind: 'delete', _id: 9 },
     ]);
