@@ -5,10 +5,11 @@
 import type { MongoClient } from 'mongodb';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { HeadwaterClient } from '../src/client/headwater-client.js';
-import type { FollowStatus } from '../src/contracts/follow.js';
+import { FollowInput, type FollowStatus } from '../src/contracts/follow.js';
 import type { DemoNames } from './names.js';
 import type { DemoSize } from './options.js';
 import type { Counts } from './sample-data.js';
+import type { PhaseTime } from './sync-phases.js';
 import type { Workload } from './workload.js';
 
 export interface Lag { samples: number; maxCapture: number; maxApply: number; last?: FollowStatus }
@@ -24,13 +25,18 @@ export interface DemoContext {
   catalog: Catalog;
   workload: Workload;
   timings: Array<[string, number]>;
+  /** The initial sync's phases and how long each lasted (from its history). */
+  phases: PhaseTime[];
   lag: Lag;
   warnings: string[];
 }
 
 export const say = (s: string) => console.log(s);
 
+/** Prints a warning once per kind: a repeat that differs only in its figures is not printed again. */
 export function warn(ctx: DemoContext, s: string): void {
+  const kind = (w: string) => w.replace(/\d+(\.\d+)?/g, '#');
+  if (ctx.warnings.some((w) => kind(w) === kind(s))) return;
   ctx.warnings.push(s);
   console.log(`  WARNING: ${s}`);
 }
@@ -57,10 +63,16 @@ export function noteLag(ctx: DemoContext, f: FollowStatus | undefined): void {
   if (f.applyLagSeconds > APPLY_LAG_WARN_SECONDS && !ctx.warnings.some((w) => w.startsWith('apply is behind'))) {
     warn(ctx, `apply is behind: the head trails the captured oplog by ${f.applyLagSeconds.toFixed(0)} s (captured through ${f.capturedThrough}, applied through ${f.appliedThrough})`);
   }
-  for (const w of f.warnings) if (!ctx.warnings.includes(w)) warn(ctx, w);
+  for (const w of f.warnings) warn(ctx, w);
 }
 
-const APPLY_LAG_WARN_SECONDS = 30;
+/**
+ * The follow learns what a capture call took only when the call returns (the product's default length,
+ * read from its contract), and applies it then: the head moves about once per call, so an apply lag of
+ * one call plus the apply itself is its steady state, not falling behind. Beyond that it is reported.
+ */
+export const CAPTURE_CALL_SECONDS = FollowInput.shape.captureSeconds.parse(undefined);
+const APPLY_LAG_WARN_SECONDS = CAPTURE_CALL_SECONDS + 30;
 
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -13,7 +13,7 @@ import { compareTsString } from '../src/contracts/initial-sync.js';
 import { tsToString } from '../src/lib/bson.js';
 import { latestOplogTs } from '../src/source/plan-sync.js';
 import { cleanup } from './cleanup.js';
-import { noteLag, say, secs, step, warn, type DemoContext } from './context.js';
+import { CAPTURE_CALL_SECONDS, noteLag, say, secs, step, warn, type DemoContext } from './context.js';
 import { addresses, DemoWorker, mongo, writeConfig } from './environment.js';
 import { demoNames, newRunId, uiLink, type DemoNames } from './names.js';
 import { parseOptions, SIZES, USAGE, type DemoSize } from './options.js';
@@ -53,47 +53,60 @@ function interruptible(): AbortController {
 
 async function scenario(ctx: DemoContext, worker: DemoWorker, storeDir: string, started: number): Promise<boolean> {
   const total = Object.values(ctx.counts).reduce((a, b) => a + b, 0);
+  // The worker bundles its workflow code (seconds of CPU) while the sample is written (the server's work).
+  const workerStarted = worker.start(ctx.signal);
+  workerStarted.catch(() => undefined); // awaited below; a Ctrl-C before then must not be an unhandled rejection
   await step(ctx, `sample source: ${total} documents in 3 databases on ${addresses.source}`, async () => {
     const bars = new Bars([{ key: 'seed', label: 'documents', total }]);
     let n = 0;
     await seedSample(ctx.source, ctx.names, ctx.counts, (k) => bars.update('seed', (n += k)));
     bars.stop();
   });
-  await step(ctx, `worker on task queue ${ctx.names.taskQueue}, and the write workload (${ctx.size.writesPerSecond} writes/s)`, async () => {
-    await worker.start(ctx.signal);
+  await step(ctx, `worker on task queue ${ctx.names.taskQueue} (bundled while the sample was written), and the write workload (${ctx.size.writesPerSecond} writes/s)`, async () => {
+    await workerStarted;
     await ctx.workload.start();
   });
   await step(ctx, `backup job ${ctx.names.jobId}: initial sync (watch it: ${uiLink(`job/${ctx.names.jobId}`)})`, () => createAndSync(ctx, total));
-  const { moment, snapshots } = await step(ctx, `snapshots: ${ctx.size.snapshots}, every ${ctx.size.snapshotEverySeconds} s (the first triggered now)`, async () => {
-    const bars = new Bars([{ key: 'snapshots', label: 'snapshots', total: ctx.size.snapshots }]);
+  const moment = await step(ctx, `the first snapshot (triggered now; the Schedule takes one every ${ctx.size.snapshotEverySeconds} s), and a second to restore to`, async () => {
     await triggerSnapshot(ctx);
+    const bars = new Bars([{ key: 'snapshots', label: 'snapshots', total: 1 }]);
     await awaitSnapshots(ctx, 1, bars);
-    const m = await takeMoment(ctx);
-    const list = await awaitSnapshots(ctx, ctx.size.snapshots, bars);
     bars.stop();
+    const m = await takeMoment(ctx);
     await awaitWindow(ctx, m.second);
-    return { moment: m, snapshots: list };
+    return m;
   });
   const restore = await step(ctx, 'restore to the chosen second into new databases, and verify', () => restoreMoment(ctx, moment));
-  await step(ctx, 'writer stopped: the head catches up with the source', () => converge(ctx));
+  // The writer goes on: the Schedule's next snapshots need a head that moved, and the head must apply
+  // everything the source held when the restore ended, both while the application writes.
+  const snapshots = await step(ctx, `following: ${ctx.size.snapshots} snapshots in all, and the head catches up with the source`, async () => {
+    const bars = new Bars([{ key: 'snapshots', label: 'snapshots', total: ctx.size.snapshots }]);
+    const [list] = await Promise.all([awaitSnapshots(ctx, ctx.size.snapshots, bars), converge(ctx)]);
+    bars.stop();
+    return list;
+  });
+  await ctx.workload.stop();
   const all = await ctx.catalog.snapshots.list(ctx.names.jobId);
   const summary = await summarize(ctx, { snapshots: all.length >= snapshots.length ? all : snapshots, storeDir, restore, totalMs: Date.now() - started });
   return summary.ok;
 }
 
-/** Stops the writer and waits (bounded) until the head has applied everything written; reports the lag if not. */
+/**
+ * Waits (bounded) until the head has applied everything the source held now, while the writer goes on;
+ * reports the lag if not. The follow applies what a capture call took when the call returns, so this
+ * takes up to one call (CAPTURE_CALL_SECONDS) plus the apply.
+ */
 async function converge(ctx: DemoContext): Promise<void> {
-  await ctx.workload.stop();
   const end = tsToString(await latestOplogTs(ctx.source));
   const w = await waitFor({
     probe: async () => (await ctx.hw.jobs.jobStatus(ctx.names.jobId)).follow,
     done: (f) => f !== undefined && compareTsString(f.appliedThrough, end) >= 0,
-    timeoutMs: 240_000,
+    timeoutMs: (CAPTURE_CALL_SECONDS + 180) * 1000,
     signal: ctx.signal,
     onValue: (f) => noteLag(ctx, f),
   });
-  if (w.ok) say(`  applied through ${w.value!.appliedThrough} (the source's last entry was ${end}) after ${secs(w.ms)}`);
-  else warn(ctx, `apply did not catch up in ${secs(w.ms)}: applied through ${w.value?.appliedThrough ?? '?'}, the source is at ${end} (apply lag ${w.value?.applyLagSeconds.toFixed(0) ?? '?'} s)`);
+  if (w.ok) say(`  the head applied through ${w.value!.appliedThrough}, past the source's ${end}, after ${secs(w.ms)} (the follow applies what a capture call of ${CAPTURE_CALL_SECONDS} s took when it returns)`);
+  else warn(ctx, `apply did not catch up in ${secs(w.ms)}: applied through ${w.value?.appliedThrough ?? '?'}, the source was at ${end} (apply lag ${w.value?.applyLagSeconds.toFixed(0) ?? '?'} s)`);
 }
 
 async function run(size: DemoSize, keep: boolean): Promise<number> {
@@ -109,7 +122,7 @@ async function run(size: DemoSize, keep: boolean): Promise<number> {
       names, size, counts: c, signal: abort.signal, hw, source, head,
       catalog: new Catalog(head, names.catalogDb),
       workload: new Workload(source, names, c, size.writesPerSecond),
-      timings: [], lag: { samples: 0, maxCapture: 0, maxApply: 0 }, warnings: [],
+      timings: [], phases: [], lag: { samples: 0, maxCapture: 0, maxApply: 0 }, warnings: [],
     };
     let code = 1;
     // Ctrl-C ends the run at once, even inside a call that cannot be cancelled (a job command waiting on

@@ -32,7 +32,7 @@ export type DemoOptions = z.infer<typeof DemoOptions>;
 export const USAGE = `usage: npm run demo [-- --quick] [--keep]
        npm run demo -- --clean <runId>      remove what a --keep run left
 
-  --quick   a smaller sample and fewer snapshots (about a minute)
+  --quick   a smaller sample and fewer snapshots (about 3 minutes on 2 busy cores; the full size about 5)
   --keep    leave the job, its workflows, databases and store for a look in the Temporal UI`;
 
 /** Parses argv (after the script name); unknown flags are refused with the usage. */

@@ -38,9 +38,12 @@ export async function restoreMoment(ctx: DemoContext, moment: Moment): Promise<R
   const replay = result.replay === undefined ? 'nothing replayed' : `${result.replay.entries} oplog entries replayed after snapshot ${result.snapshotId}`;
   say(`  restored ${result.documents} documents in ${result.collections.length} collections, ${replay}; ${result.indexes.built} indexes built`);
 
-  const restored = await databaseState(ctx.head, Object.fromEntries(SAMPLE_DBS.map((d) => [d, names.restoredDb(d)])));
+  // Two servers, two full reads: side by side.
+  const [restored, now] = await Promise.all([
+    databaseState(ctx.head, Object.fromEntries(SAMPLE_DBS.map((d) => [d, names.restoredDb(d)]))),
+    databaseState(ctx.source, sampleDbs(ctx)),
+  ]);
   const mismatched = differences(moment.state, restored);
-  const now = await databaseState(ctx.source, sampleDbs(ctx));
   const sourceChanged = differences(moment.state, now).length;
   const selfVerified = result.collections.every((c) => c.ok);
   say(`  the restore's own check (count and content hash per collection): ${selfVerified ? 'all equal' : 'MISMATCH'}`);

@@ -9,7 +9,7 @@ import { tsToString } from '../src/lib/bson.js';
 import { isoSecond } from '../src/restore/restore-time.js';
 import { rangeSeconds, restoreWindow } from '../src/restore/restore-window.js';
 import { scheduleIds } from '../src/workflows/ids.js';
-import { noteLag, say, secs, type DemoContext } from './context.js';
+import { CAPTURE_CALL_SECONDS, noteLag, say, secs, type DemoContext } from './context.js';
 import { databaseState, type DbState } from './digest.js';
 import { Bars } from './progress.js';
 import { sampleDbs } from './sync-step.js';
@@ -17,9 +17,13 @@ import { sleep, waitFor } from './wait.js';
 
 export interface Moment { second: number; state: DbState; writesBefore: number }
 
-/** Waits until the job has `n` snapshots (bounded by the Schedule's interval), sampling the lag meanwhile. */
+/**
+ * Waits until the job has `n` snapshots, sampling the lag meanwhile. A snapshot is of the head at its
+ * applied time, and a Schedule run that finds the head where the last snapshot was is that same snapshot:
+ * a new one needs the head to have moved, once per capture call (CAPTURE_CALL_SECONDS). Bounded by both.
+ */
 export async function awaitSnapshots(ctx: DemoContext, n: number, bars: Bars): Promise<SnapshotRecord[]> {
-  const bound = (n + 2) * ctx.size.snapshotEverySeconds * 1000 + 120_000;
+  const bound = (n * CAPTURE_CALL_SECONDS + (n + 2) * ctx.size.snapshotEverySeconds) * 1000 + 120_000;
   const w = await waitFor({
     probe: async () => {
       noteLag(ctx, (await ctx.hw.jobs.jobStatus(ctx.names.jobId).catch(() => undefined))?.follow);
@@ -39,9 +43,14 @@ export async function triggerSnapshot(ctx: DemoContext): Promise<void> {
   await ctx.hw.temporal.schedule.getHandle(scheduleIds.snapshot(ctx.names.jobId)).trigger();
 }
 
+const WRITES_TO_REPLAY = 12;
+
 /** Holds the writer still across a second boundary and records the source at that second. */
 export async function takeMoment(ctx: DemoContext): Promise<Moment> {
-  await sleep(3000, ctx.signal); // some writes after the snapshot, for the restore to replay
+  // Some writes after the snapshot, for the restore to replay (counted, not timed: a loaded machine writes slower).
+  const after = ctx.workload.total + WRITES_TO_REPLAY;
+  const w = await waitFor({ probe: async () => ctx.workload.total, done: (n) => n >= after, timeoutMs: 60_000, signal: ctx.signal, everyMs: 100 });
+  if (!w.ok) throw new Error(`the writer made ${w.value ?? 0} of ${after} writes in ${secs(w.ms)} (last error: ${ctx.workload.stats.lastError ?? 'none'})`);
   await ctx.workload.pause();
   // Every write so far has an oplog time at or before this second; none after it until the writer resumes.
   const second = Math.floor(Date.now() / 1000);

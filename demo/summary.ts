@@ -4,41 +4,54 @@
  * across snapshots and zstd), whether the restore was proven, and the Temporal UI page of every workflow
  * the run started (found by its own task queue).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SnapshotRecord } from '../src/catalog/snapshots.js';
-import { mb, say, secs, type DemoContext } from './context.js';
+import { CHUNKS_PREFIX } from '../src/store/layout.js';
+import { CAPTURE_CALL_SECONDS, mb, say, secs, type DemoContext } from './context.js';
 import { uiLink } from './names.js';
 import type { RestoreOutcome } from './restore-step.js';
 
 export interface Summary { ok: boolean; workflows: Array<{ workflowId: string; runId: string; status: string; url: string }> }
 
-function dirBytes(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size;
-  return n;
+/** Files and bytes under a directory (0 when it does not exist). */
+function dirUsage(dir: string): { files: number; bytes: number } {
+  const u = { files: 0, bytes: 0 };
+  if (!existsSync(dir)) return u;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    u.files += 1;
+    u.bytes += statSync(join(e.parentPath, e.name)).size;
+  }
+  return u;
 }
 
+/**
+ * Stored against protected bytes, measured on the store itself (chunks/ holds each distinct chunk once):
+ * a snapshot's own count of the chunks it added is not used, because two snapshots of the same head
+ * time (a trigger and a Schedule run at once) each count on their own and the later commit's count wins.
+ */
 export function storeLines(snapshots: SnapshotRecord[], storeDir: string): string[] {
   const logical = snapshots.reduce((n, s) => n + s.bytes, 0);
-  const stored = snapshots.reduce((n, s) => n + s.newStoredBytes, 0);
-  const chunks = snapshots.reduce((n, s) => n + s.chunks, 0);
-  const newChunks = snapshots.reduce((n, s) => n + s.newChunks, 0);
-  const first = snapshots[0]!;
+  const refs = snapshots.reduce((n, s) => n + s.chunks, 0);
+  const chunks = dirUsage(join(storeDir, CHUNKS_PREFIX));
   return [
     `data: ${mb(snapshots.at(-1)!.bytes)} of BSON in ${snapshots.at(-1)!.documents} documents; ${snapshots.length} snapshots protect ${mb(logical)}`,
-    `stored: ${mb(stored)} of snapshot chunks, ${(logical / Math.max(1, stored)).toFixed(1)}x less than the data (compression alone: ${(first.bytes / Math.max(1, first.newStoredBytes)).toFixed(1)}x on the first snapshot; later snapshots stored ${newChunks - first.newChunks} new of ${chunks - first.chunks} chunks)`,
-    `store on disk, oplog slices and manifests included: ${mb(dirBytes(storeDir))}`,
+    `stored: ${mb(chunks.bytes)} of snapshot chunks, ${(logical / Math.max(1, chunks.bytes)).toFixed(1)}x less than the data (the snapshots refer to ${refs} chunks, ${chunks.files} distinct, each compressed with zstd)`,
+    `store on disk, oplog slices and manifests included: ${mb(dirUsage(storeDir).bytes)}`,
   ];
 }
 
 export async function summarize(ctx: DemoContext, o: { snapshots: SnapshotRecord[]; storeDir: string; restore: RestoreOutcome; totalMs: number }): Promise<Summary> {
   say('\n== Summary');
   say(`  total ${secs(o.totalMs)}`);
-  for (const [title, ms] of ctx.timings) say(`    ${secs(ms).padStart(8)}  ${title}`);
+  for (const [title, ms] of ctx.timings) {
+    say(`    ${secs(ms).padStart(8)}  ${title}`);
+    if (title.includes('initial sync')) for (const p of ctx.phases.filter((x) => x.phase !== 'complete')) say(`    ${secs(p.ms).padStart(14)}  ${p.phase}`);
+  }
   const w = ctx.workload.stats;
   say(`  writes while the job ran: ${w.inserts} inserts, ${w.updates} updates, ${w.replaces} replacements, ${w.deletes} deletes${w.errors > 0 ? `, ${w.errors} failed (last: ${w.lastError})` : ''}`);
-  say(`  capture lag (RPO) seen: at most ${ctx.lag.maxCapture.toFixed(1)} s; the head's apply lag: at most ${ctx.lag.maxApply.toFixed(1)} s (${ctx.lag.samples} samples)`);
+  say(`  capture lag (RPO) seen: at most ${ctx.lag.maxCapture.toFixed(1)} s; the head's apply lag: at most ${ctx.lag.maxApply.toFixed(1)} s (${ctx.lag.samples} samples; the follow applies what a capture call of ${CAPTURE_CALL_SECONDS} s took when the call returns)`);
   for (const line of storeLines(o.snapshots, o.storeDir)) say(`  ${line}`);
   say(`  restore to the chosen second: ${o.restore.equal ? 'verified, equal to the source at that second' : `NOT verified (${o.restore.mismatched.join(', ') || 'its own check failed'})`}`);
   for (const warning of ctx.warnings) say(`  WARNING: ${warning}`);
