@@ -4,7 +4,7 @@
  * `fetching missing documents` phase re-reads. Range bounds are stored as BSON values, types intact.
  */
 import type { Collection, Document } from 'mongodb';
-import { Timestamp } from 'mongodb';
+import { BSON, Timestamp } from 'mongodb';
 import { z } from 'zod';
 import { SourceReadPreference } from '../source/read-options.js';
 
@@ -46,6 +46,29 @@ export type SyncRecord = z.infer<typeof SyncRecord>;
 export const syncKey = (jobId: string, n: number) => `${jobId}/${n}`;
 
 /**
+ * Index specs and collection options have the source's field names as keys ('profile.tier': 1, a
+ * validator's '$jsonSchema', a partial filter's 'a.b'), which not every server takes as a key of a stored
+ * document: FerretDB refuses any key with a '.' ("key must not contain '.' sign"), so a plan with an index
+ * on a nested field was never recorded and the sync retried 'starting' for ever (found by the soak). The
+ * record holds them as Extended JSON text, key order kept, read back as the driver reads a document.
+ * Plans recorded before that hold documents, read as they are.
+ */
+const storedSpec = (spec: Record<string, unknown>): string => BSON.EJSON.stringify(spec, { relaxed: false });
+// Read back relaxed: numbers as numbers, as the driver returns a stored document's values.
+const specOf = (stored: unknown): unknown => (typeof stored === 'string' ? BSON.EJSON.parse(stored, { relaxed: true }) : stored);
+
+function toStored(plan: CollectionPlan): Document {
+  return { ...plan, options: storedSpec(plan.options), indexes: plan.indexes.map(storedSpec) };
+}
+
+function fromStored(doc: Document): SyncRecord {
+  const collections = Array.isArray(doc.collections)
+    ? (doc.collections as Document[]).map((c) => ({ ...c, options: specOf(c.options), indexes: Array.isArray(c.indexes) ? c.indexes.map(specOf) : c.indexes }))
+    : doc.collections;
+  return SyncRecord.parse({ ...doc, collections });
+}
+
+/**
  * FerretDB 1.24 never answers an update command that modifies 100 or more existing documents (found
  * by the applier work), so catalog bulk updates go in batches well under that. Harmless on MongoDB.
  */
@@ -70,14 +93,15 @@ export class SyncCatalog {
   /** Records the plan; a retried `starting` replaces the plan of the same sync (nothing was copied yet). */
   async recordPlan(sync: SyncRecord): Promise<void> {
     const { _id, ...rest } = SyncRecord.parse(sync);
+    const stored = { ...rest, collections: rest.collections.map(toStored) } as Document as Omit<SyncRecord, '_id'>;
     // Absent optional fields stay absent (the driver would store undefined as null, which the parse refuses).
-    await this.syncs.replaceOne({ _id }, rest, { upsert: true, ignoreUndefined: true });
+    await this.syncs.replaceOne({ _id }, stored, { upsert: true, ignoreUndefined: true });
   }
 
   /** The sync's record, or undefined when none was planned (a follow started by hand, tests). */
   async find(jobId: string, n: number): Promise<SyncRecord | undefined> {
     const doc = await this.syncs.findOne({ _id: syncKey(jobId, n) });
-    return doc === null ? undefined : SyncRecord.parse(doc);
+    return doc === null ? undefined : fromStored(doc);
   }
 
   /** Records source databases that apply reached after the plan (idempotent). */
@@ -89,7 +113,7 @@ export class SyncCatalog {
   async get(jobId: string, n: number): Promise<SyncRecord> {
     const doc = await this.syncs.findOne({ _id: syncKey(jobId, n) });
     if (doc === null) throw new Error(`no plan recorded for initial sync ${n} of job '${jobId}'`);
-    return SyncRecord.parse(doc);
+    return fromStored(doc);
   }
 
   /**
