@@ -31,6 +31,20 @@ export const JobRetention = RetentionPolicy.extend({
   keep: z.object({ hourly: keepCount(48), daily: keepCount(7), weekly: keepCount(4), monthly: keepCount(12) }).prefault({}),
 });
 
+/**
+ * Which member of the source the job's syncs read: MongoDB's read preference mode and tag sets (tried in
+ * order, `{}` matches any). It is recorded with each sync's plan, whose T0, copy and capture (the sync's
+ * and the follow's) all read with it. Absent: the source connection's `readPreference`, by default
+ * `secondaryPreferred` (Ops Manager and PBM read a secondary when one is available, the primary otherwise).
+ */
+export const JobReadPreference = z
+  .object({
+    mode: z.enum(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest']),
+    tags: z.array(z.record(z.string(), z.string())).optional(),
+  })
+  .strict()
+  .refine((p) => p.mode !== 'primary' || p.tags === undefined, 'tag sets need a mode other than primary');
+
 export const JobDefinition = z.object({
   jobId: JobId,
   /** Connection id of the source replica set, resolved in the worker. */
@@ -49,6 +63,8 @@ export const JobDefinition = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .optional(),
+  /** The member choice of the job's syncs; absent: the source connection's read preference. */
+  readPreference: JobReadPreference.optional(),
   /** `auto`: a rolled-over oplog starts a resync by itself (recorded as an event); `manual`: it waits. */
   resyncPolicy: z.enum(['manual', 'auto']).default('manual'),
   /** Warn when the source oplog would roll past the next entry to capture within this many seconds. */

@@ -307,7 +307,20 @@ export class JobRunner {
       result = await executeChild(initialSync, {
         workflowId: workflowIds.initialSync(this.jobId, n),
         typedSearchAttributes: this.childAttributes('Initial Sync', 'starting'),
-        args: [{ jobId: this.jobId, syncNumber: n, source: this.p.job.source, head: this.p.job.head, sliceStore: this.p.job.sliceStore, filter: this.p.job.filter, encryptionKeyId: this.p.job.encryptionKeyId }],
+        args: [
+          {
+            jobId: this.jobId,
+            syncNumber: n,
+            source: this.p.job.source,
+            head: this.p.job.head,
+            sliceStore: this.p.job.sliceStore,
+            filter: this.p.job.filter,
+            encryptionKeyId: this.p.job.encryptionKeyId,
+            // Recorded with the sync's plan: its T0, copy and capture, and the follow's capture, read with it.
+            readPreference: this.p.job.readPreference?.mode,
+            readTags: this.p.job.readPreference?.tags,
+          },
+        ],
       });
     } catch (err) {
       if (isCancellation(err)) throw err;

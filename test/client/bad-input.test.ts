@@ -93,6 +93,9 @@ describe('bad input gets one clear line and the documented exit code', { concurr
     ['a snapshot interval of zero hours', ['job', 'create', job, '--source', 'source', '--interval-hours', '0'], /invalid job definition: retention\.intervalHours/],
     ['a negative retention count', ['job', 'create', job, '--source', 'source', '--keep-daily', '-1'], /invalid job definition: retention\.keep\.daily/],
     ['a window that is not a number', ['job', 'create', job, '--source', 'source', '--window-hours', 'abc'], /invalid job definition: retention\.pointInTimeHours/],
+    ['a read preference that is no mode', ['job', 'create', job, '--source', 'source', '--read-preference', 'secondry'], /^headwater: invalid job definition: readPreference\.mode: /],
+    ['read tags with the primary', ['job', 'create', job, '--source', 'source', '--read-preference', 'primary', '--read-tags', '[{"dc":"east"}]'], /^headwater: invalid job definition: readPreference: tag sets need a mode other than primary$/],
+    ['read tags that are not json', ['job', 'create', job, '--source', 'source', '--read-tags', 'dc=east'], /^headwater: invalid --read-tags 'dc=east': expected a JSON array of tag sets/],
   ];
   for (const [what, args, want] of refusals) {
     it(`refuses ${what}: exit 2`, async () => assertOneLine(await cli(...args), want, 2));
@@ -291,10 +294,19 @@ describe('bad input gets one clear line and the documented exit code', { concurr
       unchanged = await state();
       assert.ok(Object.keys(unchanged).some((k) => k.endsWith('.snapshots')), 'the two snapshots are in it');
     });
+    // A snapshot's workflow id names the second it was asked for, so two takes of one job in one second
+    // would meet each other's workflow (refused as such): the cases that take one of h's take turns.
+    let snapshotTurn: Promise<unknown> = Promise.resolve();
+    const inTurn = (args: string[]) => {
+      if (args[0] !== 'snapshot' || args[1] !== 'take' || args[2] !== h.jobId) return wcli(...args);
+      const r = snapshotTurn.then(() => wcli(...args));
+      snapshotTurn = r;
+      return r;
+    };
     describe('each case', { concurrency: 4 }, () => {
       for (const [what, args, want, code] of cases) {
         it(`${what}: exit ${code}`, async () => {
-          const r = await wcli(...args());
+          const r = await inTurn(args());
           assertOneLine(r, want, code);
           assert.doesNotMatch(r.err + r.out, /wrongpw|not-the-minio-secret/, 'no secret in the output');
         });
@@ -356,7 +368,9 @@ describe('bad input gets one clear line and the documented exit code', { concurr
 
       it('Inactive: stop, restart, resync, terminate', async () => {
         // No headroom warning and no Schedule run while the test looks: either would write an event.
-        const r = await wcli('job', 'create', jobId, '--source', 'tiny', '--include', sourceDb, '--headroom-warn-seconds', '0', '--interval-hours', '720');
+        // A member choice, which every read of its syncs must carry (checked once Active).
+        const reads = ['--read-preference', 'secondaryPreferred', '--read-tags', '[{"dc":"backup"},{}]'];
+        const r = await wcli('job', 'create', jobId, '--source', 'tiny', '--include', sourceDb, '--headroom-warn-seconds', '0', '--interval-hours', '720', ...reads);
         assert.equal(r.code, 0, r.err);
         await refuses(['stop', 'restart', 'resync', 'terminate'], /Inactive/, 'start');
       });
@@ -371,6 +385,8 @@ describe('bad input gets one clear line and the documented exit code', { concurr
       it('Active: start, restart, terminate', async () => {
         await startActivities('0s');
         await until(`job ${jobId} Active and following`, view, (v) => v.state === 'Active' && v.phase === 'following');
+        // The job's read preference reached the sync's plan, which its T0, copy and capture (and the follow's) read with.
+        assert.deepEqual((await deps.catalog.syncs.get(jobId, 1)).reads, { mode: 'secondaryPreferred', tags: [{ dc: 'backup' }, {}] });
         await refuses(['start', 'restart', 'terminate'], /Active/, 'stop, resync');
       });
       it('Active, "backup requires a resync": start, restart, terminate', async () => {

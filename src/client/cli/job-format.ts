@@ -18,11 +18,17 @@ export function windowLine(w: NonNullable<JobStatus['window']>): string {
   return `point-in-time window: ${ranges} (${w.snapshots} snapshots), as of ${w.checkedAt}`;
 }
 
+/** The member choice of the job's syncs, as `job show` prints it. */
+function readsOf(p: JobStatus['definition']['readPreference']): string {
+  if (p === undefined) return "reads with the connection's read preference";
+  return `reads ${p.mode}${p.tags === undefined ? '' : ` tags ${JSON.stringify(p.tags)}`}`;
+}
+
 export function jobReport(s: JobStatus): string {
   const d = s.definition;
   const lines = [
     `job ${s.jobId}: ${s.state}${s.condition ? ` (${s.condition})` : ''}, phase ${s.phase}, initial sync ${s.syncNumber}`,
-    `  source ${d.source} -> head ${d.head}; store ${d.store} (${d.compression}${d.encryptionKeyId ? `, key ${d.encryptionKeyId}` : ''}); resync ${d.resyncPolicy}`,
+    `  source ${d.source} (${readsOf(d.readPreference)}) -> head ${d.head}; store ${d.store} (${d.compression}${d.encryptionKeyId ? `, key ${d.encryptionKeyId}` : ''}); resync ${d.resyncPolicy}`,
     `  snapshots every ${d.retention.intervalHours} h; keep hourly ${d.retention.keep.hourly}, daily ${d.retention.keep.daily}, weekly ${d.retention.keep.weekly}, monthly ${d.retention.keep.monthly}; window ${d.retention.pointInTimeHours} h`,
     `  allowed commands: ${s.allowed.join(', ')}`,
   ];

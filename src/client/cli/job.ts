@@ -43,9 +43,22 @@ function definitionOf(jobId: string, o: Record<string, string | string[] | undef
     store: o.store as string | undefined,
     compression: o.compression as never,
     encryptionKeyId: o.keyId as string | undefined,
+    readPreference: readPreferenceOf(o.readPreference as string | undefined, o.readTags as string | undefined),
     resyncPolicy: o.resyncPolicy as never,
     headroomWarnSeconds: num(o.headroomWarnSeconds as string),
   }) as JobDefinitionInput;
+}
+
+/** `--read-preference` and `--read-tags` (a JSON array of tag sets); neither: the connection's read preference. */
+function readPreferenceOf(mode: string | undefined, tags: string | undefined): JobDefinitionInput['readPreference'] {
+  if (mode === undefined && tags === undefined) return undefined;
+  let tagSets: unknown;
+  try {
+    tagSets = tags === undefined ? undefined : JSON.parse(tags);
+  } catch {
+    throw new Refused(`invalid --read-tags '${tags}': expected a JSON array of tag sets, e.g. '[{"dc":"east"},{}]'`);
+  }
+  return { mode, tags: tagSets } as JobDefinitionInput['readPreference'];
 }
 
 /** Drops absent options, so that the schema's defaults apply to them. */
@@ -71,6 +84,8 @@ export function registerJobCommands(program: Command): void {
     .option('--store <id>', 'snapshot store id')
     .option('--compression <c>', 'zstd, gzip or none')
     .option('--key-id <id>', 'encrypt snapshots with this key (HEADWATER_KEY_<ID> in the worker)')
+    .option('--read-preference <mode>', "member the syncs read: primary, primaryPreferred, secondary, secondaryPreferred or nearest (default: the source connection's, secondaryPreferred unless configured)")
+    .option('--read-tags <json>', 'tag sets choosing that member, tried in order, e.g. \'[{"dc":"east"},{}]\'')
     .option('--resync-policy <p>', 'manual or auto')
     .option('--headroom-warn-seconds <s>', 'warn when the oplog headroom falls below this')
     .option('--json', 'print JSON')
