@@ -8,6 +8,7 @@ import {
   ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   type ScheduleOptionsAction,
 } from '@temporalio/client';
@@ -23,7 +24,7 @@ import {
   type SnapshotResult,
   type SnapshotStatus,
 } from '../contracts/snapshot.js';
-import { InvalidConfig } from '../errors/domain-errors.js';
+import { IllegalTransition, InvalidConfig } from '../errors/domain-errors.js';
 import { TASK_QUEUE, scheduleIds, workflowIds } from '../workflows/ids.js';
 import { JobClient } from './job-client.js';
 import { restoreStatusQuery } from '../workflows/messages.js';
@@ -102,12 +103,20 @@ export class HeadwaterClient {
       'snapshot input',
     );
     const workflowId = workflowIds.snapshot(p.jobId, p.requestedAt);
-    await this.temporal.workflow.start('snapshot', {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [p],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
+    try {
+      await this.temporal.workflow.start('snapshot', {
+        taskQueue: this.taskQueue,
+        workflowId,
+        args: [p],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      // The id names the second it was asked for: a second request in that second would be the same snapshot.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new IllegalTransition(`a snapshot of job '${p.jobId}' was already requested at ${p.requestedAt} (workflow '${workflowId}'): ask again in a second`, { cause: err });
+      }
+      throw err;
+    }
     return workflowId;
   }
 
