@@ -4,7 +4,7 @@
  * It is the same pinned binary scripts/services.sh built, on a free loopback port.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,8 +87,14 @@ export async function startFerret(
   return {
     port,
     uri,
+    // Waits for the server to exit, then removes its data: a test's dataset can be hundreds of MB of tmp.
     stop: async () => {
-      child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
