@@ -6,8 +6,9 @@
  *   followed by a read, which names the absent ones (never created) and, on FerretDB, a type-only change
  *   its replace skipped (retype.ts);
  * - the rest are replaced with upsert, and deletes deleted, as before.
- * The groups touch distinct _ids, so they are sent side by side; every one has ended (settled) before
- * this returns or throws, so that no write of a failed call can land after its retry's writes.
+ * Every write touches its own _id, so the groups, and the commands of a group (splitWrites), are sent
+ * side by side; every one has ended (settled) before this returns or throws, so that no write of a failed
+ * call can land after its retry's writes.
  */
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Document } from 'mongodb';
 import { decodeOrdered, toWire } from '../../lib/bson.js';
@@ -22,10 +23,25 @@ const ID_CHUNK = 10_000;
 type Replace = Extract<DocumentWrite, { kind: 'replace' }>;
 
 export interface WriteServer {
-  /** Replacements per update command (FerretDB 1.24's limit, docs/ferretdb-findings.md), or Infinity. */
-  batch: number;
   /** FerretDB skips a replace that changes only numeric types: such writes are rewritten (retype.ts). */
   ferretdb: boolean;
+}
+
+/**
+ * On FerretDB a command's statements run one after another, each a query and a write of its own (about
+ * 1-4 ms); a kind of write with many documents goes out as up to this many commands at once, so that the
+ * server's other core works too. MongoDB takes one command per kind (the driver splits it at
+ * maxWriteBatchSize) and spreads the work itself.
+ */
+const FERRETDB_COMMANDS_IN_FLIGHT = 4;
+/** Below this many statements a command is not split further (its round trip would dominate). */
+const FERRETDB_MIN_COMMAND = 64;
+
+/** The commands one kind of write goes out as on this server. */
+export function splitWrites<T>(items: T[], server: WriteServer): T[][] {
+  if (!server.ferretdb) return items.length === 0 ? [] : [items];
+  const size = Math.max(FERRETDB_MIN_COMMAND, Math.ceil(items.length / FERRETDB_COMMANDS_IN_FLIGHT));
+  return chunks(items, size);
 }
 
 export async function writeDocumentsTo(
@@ -37,31 +53,13 @@ export async function writeDocumentsTo(
   const deletes = writes
     .filter((w) => w.kind === 'delete')
     .map((w) => ({ deleteOne: { filter: { _id: w._id } as Document } }));
+  const expecting = (e: Replace['expect']) => replaces.filter((w) => w.expect === e);
   const absent: unknown[] = [];
   await settleAll([
-    async () => {
-      if (deletes.length > 0) await coll.bulkWrite(deletes, { ordered: false });
-    },
-    () =>
-      upsert(
-        coll,
-        replaces.filter((w) => w.expect === undefined),
-        server,
-      ),
-    () =>
-      insertNew(
-        coll,
-        replaces.filter((w) => w.expect === 'new'),
-        server,
-      ),
-    async () =>
-      absent.push(
-        ...(await replaceExisting(
-          coll,
-          replaces.filter((w) => w.expect === 'existing'),
-          server,
-        )),
-      ),
+    ...splitWrites(deletes, server).map((batch) => () => bulk(coll, batch, false)),
+    () => upsert(coll, expecting(undefined), server),
+    () => insertNew(coll, expecting('new'), server),
+    async () => absent.push(...(await replaceExisting(coll, expecting('existing'), server))),
   ]);
   return { absent };
 }
@@ -74,7 +72,7 @@ async function upsert(coll: Collection, writes: Replace[], server: WriteServer):
     .map((w) => ({
       replaceOne: { filter: { _id: w._id } as Document, replacement: toWire(w.doc), upsert: true },
     }));
-  for (const batch of chunks(ops, server.batch)) await bulk(coll, batch, false);
+  await settleAll(splitWrites(ops, server).map((batch) => () => bulk(coll, batch, false)));
   if (retypes.length > 0)
     await rewrite(
       coll,
@@ -110,32 +108,39 @@ async function insertNew(coll: Collection, writes: Replace[], server: WriteServe
  */
 async function replaceExisting(coll: Collection, writes: Replace[], server: WriteServer): Promise<unknown[]> {
   const absent: unknown[] = [];
-  for (const batch of chunks(writes, server.batch)) {
-    const ops = batch.map((w) => ({
-      replaceOne: { filter: { _id: w._id } as Document, replacement: toWire(w.doc) },
-    }));
-    const res = await bulk(coll, ops, false);
-    const short = res.matchedCount < batch.length || (server.ferretdb && res.modifiedCount < batch.length);
-    if (!short) continue;
-    const held = new Map(
-      (
-        await readIds(
-          coll,
-          batch.map((w) => w._id),
-        )
-      ).map((d) => [valueKey(d._id), d]),
-    );
-    absent.push(...batch.filter((w) => !held.has(valueKey(w._id))).map((w) => w._id));
-    const retypes = server.ferretdb
-      ? batch.filter((w) => changesOnlyNumericTypes(held.get(valueKey(w._id)), w.doc))
-      : [];
-    if (retypes.length > 0)
-      await rewrite(
-        coll,
-        retypes.map((w) => toWire(w.doc)),
-      );
-  }
+  await settleAll(
+    splitWrites(writes, server).map(
+      (batch) => async () => absent.push(...(await replaceBatch(coll, batch, server))),
+    ),
+  );
   return absent;
+}
+
+/** One command of replacements without upsert; its documents are read only when its counts fall short. */
+async function replaceBatch(coll: Collection, batch: Replace[], server: WriteServer): Promise<unknown[]> {
+  const ops = batch.map((w) => ({
+    replaceOne: { filter: { _id: w._id } as Document, replacement: toWire(w.doc) },
+  }));
+  const res = await bulk(coll, ops, false);
+  const short = res.matchedCount < batch.length || (server.ferretdb && res.modifiedCount < batch.length);
+  if (!short) return [];
+  const held = new Map(
+    (
+      await readIds(
+        coll,
+        batch.map((w) => w._id),
+      )
+    ).map((d) => [valueKey(d._id), d]),
+  );
+  const retypes = server.ferretdb
+    ? batch.filter((w) => changesOnlyNumericTypes(held.get(valueKey(w._id)), w.doc))
+    : [];
+  if (retypes.length > 0)
+    await rewrite(
+      coll,
+      retypes.map((w) => toWire(w.doc)),
+    );
+  return batch.filter((w) => !held.has(valueKey(w._id))).map((w) => w._id);
 }
 
 /** Documents the stand-in would not replace (retype.ts): deleted, then inserted, in that order. */

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { MongoServerError, type Document, type MongoClient } from 'mongodb';
 import { decodeOrdered, rawReadOptions, toWire } from '../../lib/bson.js';
 import type { IndexSpec } from './command-schemas.js';
-import { readIds, writeDocumentsTo } from './document-writes.js';
+import { readIds, writeDocumentsTo, type WriteServer } from './document-writes.js';
 import {
   cleanIndexSpec,
   nsName,
@@ -29,10 +29,9 @@ const NAMESPACE_EXISTS = 48;
 const INVALID_NAMESPACE = 73;
 /** Codes a server answers when it does not implement a command, option or index kind. */
 const REFUSALS = new Set([2, 9, 20, 59, 67, 72, 115, 166, 197, 238, 40415]);
-const FERRETDB_WRITE_BATCH = 64;
 
 export class MongoTarget implements ApplyTarget {
-  private batchLimit: Promise<number> | undefined;
+  private server: Promise<WriteServer> | undefined;
 
   constructor(private readonly client: MongoClient) {}
 
@@ -41,21 +40,20 @@ export class MongoTarget implements ApplyTarget {
   }
 
   async writeDocuments(ns: TargetNs, writes: DocumentWrite[]): Promise<WriteOutcome> {
-    const batch = await this.writeBatchLimit();
-    return writeDocumentsTo(this.coll(ns), writes, { batch, ferretdb: batch !== Infinity });
+    return writeDocumentsTo(this.coll(ns), writes, await this.writeServer());
   }
 
   /**
-   * How many replacements one write command may carry: unbounded (the driver splits at the server's
-   * maxWriteBatchSize) except on FerretDB 1.24, which never answers an update command that modifies 100
-   * or more existing documents (found by probing; deletes and upserts of new documents are not affected).
+   * How this server takes a run's writes (document-writes.ts): FerretDB is told apart by the field it adds
+   * to buildInfo. The applier relies on the project's FerretDB build: released v1.24 never answers an update
+   * command with 100 or more statements (docs/ferretdb-findings.md, defect 2).
    */
-  writeBatchLimit(): Promise<number> {
-    this.batchLimit ??= this.client
+  writeServer(): Promise<WriteServer> {
+    this.server ??= this.client
       .db('admin')
       .command({ buildInfo: 1 })
-      .then((info) => (typeof info.ferretdbVersion === 'string' ? FERRETDB_WRITE_BATCH : Infinity));
-    return this.batchLimit;
+      .then((info) => ({ ferretdb: typeof info.ferretdbVersion === 'string' }));
+    return this.server;
   }
 
   async collectionExists(ns: TargetNs): Promise<boolean> {

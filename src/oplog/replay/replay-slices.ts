@@ -66,18 +66,38 @@ export interface ReplayOutcome {
  * @throws ChecksumMismatch when a slice holds another number of entries than its record says
  */
 export async function replaySlices(o: ReplayOptions): Promise<ReplayOutcome> {
-  const applier = new OplogApplier(o.target, { mapNamespace: o.mapNamespace, state: o.state, logger: o.logger });
-  const out: ReplayOutcome = { slices: 0, entries: 0, leftOut: 0, through: o.afterTs, missing: [], failures: [], state: applier.state() };
-  for (const rec of o.slices) {
+  const applier = new OplogApplier(o.target, {
+    mapNamespace: o.mapNamespace,
+    state: o.state,
+    logger: o.logger,
+  });
+  const out: ReplayOutcome = {
+    slices: 0,
+    entries: 0,
+    leftOut: 0,
+    through: o.afterTs,
+    missing: [],
+    failures: [],
+    state: applier.state(),
+  };
+  // The next slice is read and decoded while this one's writes are out; its errors surface at its turn.
+  let next = readAhead(o, 0);
+  for (const [k, rec] of o.slices.entries()) {
     o.signal?.throwIfAborted();
     if (out.slices > 0 && o.deadline !== undefined && Date.now() >= o.deadline) break;
     if (o.requireChain === true && rec.prevTs!.gt(out.through)) {
-      throw new SliceChainBroken(`oplog slice '${rec._id}' starts after ${tsToString(rec.prevTs!)}, but the slices before it end at ${tsToString(out.through)}: entries in between are missing`, { details: { slice: rec._id } });
+      throw new SliceChainBroken(
+        `oplog slice '${rec._id}' starts after ${tsToString(rec.prevTs!)}, but the slices before it end at ${tsToString(out.through)}: entries in between are missing`,
+        { details: { slice: rec._id } },
+      );
     }
-    // decodeOrdered, not decodeRaw: an entry's document keeps its field order (integer-like names too).
-    const entries = (await o.read(rec)).map(decodeOrdered);
+    const entries = await next!;
+    next = readAhead(o, k + 1);
     if (entries.length !== rec.count) {
-      throw new ChecksumMismatch(`oplog slice '${rec._id}' holds ${entries.length} entries, its record says ${rec.count}`, { details: { slice: rec._id } });
+      throw new ChecksumMismatch(
+        `oplog slice '${rec._id}' holds ${entries.length} entries, its record says ${rec.count}`,
+        { details: { slice: rec._id } },
+      );
     }
     const kept = o.upTo === undefined ? entries : entries.filter((e) => !(e.ts as Timestamp).gt(o.upTo!));
     const res = await applier.apply(kept);
@@ -89,7 +109,26 @@ export async function replaySlices(o: ReplayOptions): Promise<ReplayOutcome> {
   return out;
 }
 
-function record(out: ReplayOutcome, rec: SliceRecord, kept: Document[], leftOut: number, res: ApplyResult, logger?: Logger): void {
+/** Starts reading slice `k` (undefined past the end); a failure is kept for whoever awaits it, never unhandled. */
+function readAhead(o: ReplayOptions, k: number): Promise<Document[]> | undefined {
+  const rec = o.slices[k];
+  if (rec === undefined) return undefined;
+  // decodeOrdered, not decodeRaw: an entry's document keeps its field order (integer-like names too).
+  const reading = Promise.resolve(rec)
+    .then(o.read)
+    .then((raw) => raw.map(decodeOrdered));
+  reading.catch(() => undefined);
+  return reading;
+}
+
+function record(
+  out: ReplayOutcome,
+  rec: SliceRecord,
+  kept: Document[],
+  leftOut: number,
+  res: ApplyResult,
+  logger?: Logger,
+): void {
   out.slices += 1;
   out.entries += kept.length;
   out.leftOut += leftOut;

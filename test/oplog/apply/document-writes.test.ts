@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { BSON, MongoClient, type CommandStartedEvent, type Document } from 'mongodb';
+import { splitWrites } from '../../../src/oplog/apply/document-writes.js';
 import { OplogApplier } from '../../../src/oplog/apply/index.js';
 import { services, uniqueName, withService } from '../../harness/services.js';
 
@@ -30,6 +31,29 @@ const ferretSet = (doc: Document): Document => ({
   ts: ts(),
 });
 const raw = { promoteValues: false, promoteLongs: false } as const;
+
+describe('splitting a kind of write into commands', () => {
+  const n = (k: number) => Array.from({ length: k }, (_, x) => x);
+  it('sends one command to MongoDB, and up to four of at least 64 statements side by side to FerretDB', () => {
+    assert.deepEqual(
+      splitWrites(n(1000), { ferretdb: false }).map((c) => c.length),
+      [1000],
+    );
+    assert.deepEqual(splitWrites(n(0), { ferretdb: false }), []);
+    assert.deepEqual(
+      splitWrites(n(1000), { ferretdb: true }).map((c) => c.length),
+      [250, 250, 250, 250],
+    );
+    assert.deepEqual(
+      splitWrites(n(100), { ferretdb: true }).map((c) => c.length),
+      [64, 36],
+    );
+    assert.deepEqual(
+      splitWrites(n(5), { ferretdb: true }).map((c) => c.length),
+      [5],
+    );
+  });
+});
 
 describe('document writes without reads, on the head', () => {
   let client: MongoClient;
@@ -86,6 +110,23 @@ describe('document writes without reads, on the head', () => {
       'an update never creates a document',
     );
     assert.deepEqual(await items().findOne({ _id: 1 } as Document), { _id: 1, a: 4 });
+  });
+
+  it('names exactly the absent documents among many replaced side by side', async () => {
+    await items().insertMany(Array.from({ length: 300 }, (_, k) => ({ _id: k as never, v: 0 })));
+    const entries = [
+      ...Array.from({ length: 300 }, (_, k) => ferretSet({ _id: k, v: 1 })),
+      replace({ _id: 1000, v: 1 }),
+    ];
+    entries.splice(150, 0, replace({ _id: 999, v: 1 }));
+    const { result } = await apply(applier(), entries);
+    assert.deepEqual(
+      result.missing.map((m) => m._id as number).sort((x, y) => x - y),
+      [999, 1000],
+      'the two updates of documents the head lacks',
+    );
+    assert.equal(await items().countDocuments({ v: 1 }), 300);
+    assert.equal(await items().countDocuments(), 300);
   });
 
   it('sends new documents as one insert, and a replay of the same inserts converges', async () => {

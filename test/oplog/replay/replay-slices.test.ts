@@ -8,10 +8,35 @@ import { replaySlices, type ReplayOptions } from '../../../src/oplog/replay/repl
 import { mongoClient, uniqueName } from '../../harness/services.js';
 
 const ts = (t: number, i = 1) => new Timestamp({ t, i });
-const insert = (t: number, id: number, i = 1) => ({ op: 'i', ns: 'app.c', ts: ts(t, i), o: { _id: new Int32(id), t: new Int32(t) } });
+const insert = (t: number, id: number, i = 1) => ({
+  op: 'i',
+  ns: 'app.c',
+  ts: ts(t, i),
+  o: { _id: new Int32(id), t: new Int32(t) },
+});
 
-function slice(n: number, prev: Timestamp, last: Timestamp, entries: Document[], count = entries.length): { rec: SliceRecord; body: Uint8Array[] } {
-  const rec: SliceRecord = { _id: `job/oplog/${n}`, jobId: 'job', stream: 'oplog', seq: n, count, bytes: 0, storedBytes: 0, sha256: '0', store: 'mem', prevTs: prev, lastTs: last, firstTs: entries[0]!.ts as Timestamp, createdAt: new Date() };
+function slice(
+  n: number,
+  prev: Timestamp,
+  last: Timestamp,
+  entries: Document[],
+  count = entries.length,
+): { rec: SliceRecord; body: Uint8Array[] } {
+  const rec: SliceRecord = {
+    _id: `job/oplog/${n}`,
+    jobId: 'job',
+    stream: 'oplog',
+    seq: n,
+    count,
+    bytes: 0,
+    storedBytes: 0,
+    sha256: '0',
+    store: 'mem',
+    prevTs: prev,
+    lastTs: last,
+    firstTs: entries[0]!.ts as Timestamp,
+    createdAt: new Date(),
+  };
   return { rec, body: entries.map((e) => encode(e)) };
 }
 
@@ -36,10 +61,14 @@ describe('replaySlices onto any target', () => {
       ...o,
     });
   };
-  const ids = async () => (await head.db(db).collection('renamed').find().sort({ _id: 1 }).toArray()).map((d) => Number(d._id));
+  const ids = async () =>
+    (await head.db(db).collection('renamed').find().sort({ _id: 1 }).toArray()).map((d) => Number(d._id));
 
   // The second slice holds an entry made visible late (ts 100, at or before the start): it is applied.
-  const chain = [slice(0, ts(100), ts(102), [insert(101, 1), insert(102, 2)]), slice(1, ts(102), ts(105), [insert(103, 3), insert(100, 0, 5), insert(105, 5)])];
+  const chain = [
+    slice(0, ts(100), ts(102), [insert(101, 1), insert(102, 2)]),
+    slice(1, ts(102), ts(105), [insert(103, 3), insert(100, 0, 5), insert(105, 5)]),
+  ];
 
   it('applies whole slices through the map, late entries included, and names the last operation', async () => {
     const r = await run(chain);
@@ -59,11 +88,39 @@ describe('replaySlices onto any target', () => {
 
   it('refuses a hole in the chain when asked, naming the slice, and applies nothing past it', async () => {
     const holed = [chain[0]!, slice(2, ts(104), ts(106), [insert(106, 6)])];
-    await assert.rejects(run(holed, { requireChain: true }), (e) => e instanceof SliceChainBroken && e.message.includes('job/oplog/2'));
+    await assert.rejects(
+      run(holed, { requireChain: true }),
+      (e) => e instanceof SliceChainBroken && e.message.includes('job/oplog/2'),
+    );
     assert.deepEqual(await ids(), [1, 2]);
   });
 
+  it('reads the next slice while this one is applied, and a failed read stops the replay only at its turn', async () => {
+    const events: string[] = [];
+    const third = slice(2, ts(105), ts(106), [insert(106, 6)]);
+    const bodies = new Map([...chain, third].map((s) => [s.rec._id, s.body]));
+    await head.db(db).dropDatabase();
+    const replay = replaySlices({
+      target: head,
+      mapNamespace: (ns) => (ns === 'app.c' ? { db, coll: 'renamed' } : null),
+      slices: [...chain, third].map((s) => s.rec),
+      read: async (r) => {
+        events.push(`read ${r.seq}`);
+        if (r.seq === 2) throw new Error('slice 2 is gone');
+        return bodies.get(r._id)!;
+      },
+      onEntries: (e) => events.push(`applied ${e.length}`),
+      afterTs: ts(100),
+    });
+    await assert.rejects(replay, /slice 2 is gone/);
+    assert.deepEqual(events, ['read 0', 'read 1', 'applied 2', 'read 2', 'applied 3']);
+    assert.deepEqual(await ids(), [0, 1, 2, 3, 5], 'every slice before the failed read is applied');
+  });
+
   it('refuses a slice that holds fewer entries than its record says', async () => {
-    await assert.rejects(run([slice(0, ts(100), ts(102), [insert(101, 1)], 2)]), (e) => e instanceof ChecksumMismatch && e.message.includes('job/oplog/0'));
+    await assert.rejects(
+      run([slice(0, ts(100), ts(102), [insert(101, 1)], 2)]),
+      (e) => e instanceof ChecksumMismatch && e.message.includes('job/oplog/0'),
+    );
   });
 });
