@@ -9,11 +9,9 @@
 import { setMaxListeners } from 'node:events';
 import { Catalog } from '../src/catalog/catalog.js';
 import { HeadwaterClient } from '../src/client/headwater-client.js';
-import { compareTsString } from '../src/contracts/initial-sync.js';
-import { tsToString } from '../src/lib/bson.js';
-import { latestOplogTs } from '../src/source/plan-sync.js';
 import { cleanup } from './cleanup.js';
-import { CAPTURE_CALL_SECONDS, noteLag, say, secs, step, warn, type DemoContext } from './context.js';
+import { say, step, type DemoContext } from './context.js';
+import { reportFollow, watchFollow } from './follow-step.js';
 import { addresses, DemoWorker, mongo, writeConfig } from './environment.js';
 import { demoNames, newRunId, uiLink, type DemoNames } from './names.js';
 import { parseOptions, SIZES, USAGE, type DemoSize } from './options.js';
@@ -23,7 +21,6 @@ import { counts, seedSample } from './sample-data.js';
 import { awaitSnapshots, awaitWindow, takeMoment, triggerSnapshot } from './snapshot-step.js';
 import { summarize } from './summary.js';
 import { createAndSync } from './sync-step.js';
-import { waitFor } from './wait.js';
 import { Workload } from './workload.js';
 
 async function withClients<T>(names: DemoNames, fn: (c: { hw: HeadwaterClient; source: ReturnType<typeof mongo>; head: ReturnType<typeof mongo> }) => Promise<T>): Promise<T> {
@@ -76,37 +73,19 @@ async function scenario(ctx: DemoContext, worker: DemoWorker, storeDir: string, 
     await awaitWindow(ctx, m.second);
     return m;
   });
+  // The follow goes on while the restore runs (and so does the writer): its later snapshots need the head
+  // to move, once per capture call, so they are watched from now and reported after the restore.
+  const following = watchFollow(ctx);
   const restore = await step(ctx, 'restore to the chosen second into new databases, and verify', () => restoreMoment(ctx, moment));
-  // The writer goes on: the Schedule's next snapshots need a head that moved, and the head must apply
-  // everything the source held when the restore ended, both while the application writes.
-  const snapshots = await step(ctx, `following: ${ctx.size.snapshots} snapshots in all, and the head catches up with the source`, async () => {
-    const bars = new Bars([{ key: 'snapshots', label: 'snapshots', total: ctx.size.snapshots }]);
-    const [list] = await Promise.all([awaitSnapshots(ctx, ctx.size.snapshots, bars), converge(ctx)]);
-    bars.stop();
-    return list;
+  const { snapshots } = await step(ctx, `following: ${ctx.size.snapshots} snapshots in all, and the head catches up with the source (watched since the restore began)`, async () => {
+    const f = await following;
+    reportFollow(ctx, f);
+    return f;
   });
   await ctx.workload.stop();
   const all = await ctx.catalog.snapshots.list(ctx.names.jobId);
   const summary = await summarize(ctx, { snapshots: all.length >= snapshots.length ? all : snapshots, storeDir, restore, totalMs: Date.now() - started });
   return summary.ok;
-}
-
-/**
- * Waits (bounded) until the head has applied everything the source held now, while the writer goes on;
- * reports the lag if not. The follow applies what a capture call took when the call returns, so this
- * takes up to one call (CAPTURE_CALL_SECONDS) plus the apply.
- */
-async function converge(ctx: DemoContext): Promise<void> {
-  const end = tsToString(await latestOplogTs(ctx.source));
-  const w = await waitFor({
-    probe: async () => (await ctx.hw.jobs.jobStatus(ctx.names.jobId)).follow,
-    done: (f) => f !== undefined && compareTsString(f.appliedThrough, end) >= 0,
-    timeoutMs: (CAPTURE_CALL_SECONDS + 180) * 1000,
-    signal: ctx.signal,
-    onValue: (f) => noteLag(ctx, f),
-  });
-  if (w.ok) say(`  the head applied through ${w.value!.appliedThrough}, past the source's ${end}, after ${secs(w.ms)} (the follow applies what a capture call of ${CAPTURE_CALL_SECONDS} s took when it returns)`);
-  else warn(ctx, `apply did not catch up in ${secs(w.ms)}: applied through ${w.value?.appliedThrough ?? '?'}, the source was at ${end} (apply lag ${w.value?.applyLagSeconds.toFixed(0) ?? '?'} s)`);
 }
 
 async function run(size: DemoSize, keep: boolean): Promise<number> {

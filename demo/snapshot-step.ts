@@ -22,7 +22,7 @@ export interface Moment { second: number; state: DbState; writesBefore: number }
  * applied time, and a Schedule run that finds the head where the last snapshot was is that same snapshot:
  * a new one needs the head to have moved, once per capture call (CAPTURE_CALL_SECONDS). Bounded by both.
  */
-export async function awaitSnapshots(ctx: DemoContext, n: number, bars: Bars): Promise<SnapshotRecord[]> {
+export async function awaitSnapshots(ctx: DemoContext, n: number, bars?: Bars): Promise<SnapshotRecord[]> {
   const bound = (n * CAPTURE_CALL_SECONDS + (n + 2) * ctx.size.snapshotEverySeconds) * 1000 + 120_000;
   const w = await waitFor({
     probe: async () => {
@@ -33,7 +33,7 @@ export async function awaitSnapshots(ctx: DemoContext, n: number, bars: Bars): P
     timeoutMs: bound,
     signal: ctx.signal,
     everyMs: 1000,
-    onValue: (list) => bars.update('snapshots', list.length, list.length > 0 ? `last at ${tsToString(list.at(-1)!.ts)}` : 'waiting for the first'),
+    onValue: (list) => bars?.update('snapshots', list.length, list.length > 0 ? `last at ${tsToString(list.at(-1)!.ts)}` : 'waiting for the first'),
   });
   if (!w.ok) throw new Error(`only ${w.value?.length ?? 0} of ${n} snapshots after ${secs(w.ms)} (the Schedule runs every ${ctx.size.snapshotEverySeconds} s)`);
   return w.value!;

@@ -75,7 +75,7 @@ describe('npm run demo (--quick) end to end, and the Temporal UI', { skip: optIn
     if (runId !== undefined) runs.push(runId);
     assert.equal(run.code, 0, run.output);
     assert.match(run.output, /phases \(from the sync's history\): starting [\d.]+ s -> transferring [\d.]+ s -> .*applying oplogs [\d.]+ s.* -> complete -> following/);
-    assert.match(run.output, /the head applied through \S+, past the source's \S+, after [\d.]+ s/);
+    assert.match(run.output, /the head applied through \S+, past the source's \S+, [\d.]+ s after the restore began/);
     assert.match(run.output, /restored == the source at \S+: \d+ collections equal by count and content hash/);
     assert.match(run.output, /restore to the chosen second: verified/);
     assert.match(run.output, /capture lag \(RPO\) seen: at most [\d.]+ s/);
