@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
-import { lastPoll } from '../../src/client/worker-presence.js';
 import { services } from './services.js';
 import { connectTemporal } from './temporal.js';
 
@@ -74,20 +74,21 @@ export class WorkerProcess {
     });
     this.child = child;
     mkdirSync(workerLogDir(), { recursive: true });
-    const logFile = join(workerLogDir(), `worker-${this.config.taskQueue}-${this.starts}.log`);
+    const logFile = join(workerLogDir(), `worker-${this.config.taskQueue}-${this.starts}-${child.pid}.log`);
     const onData = (b: Buffer) => {
       this.output = (this.output + b.toString()).slice(-20_000);
       appendFileSync(logFile, b);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    // Started means polling: a client refuses to start work on a task queue nobody polls (NoWorker).
+    // Started means polling: a client refuses to start work on a task queue nobody polls (NoWorker). This
+    // process's own poll, found by the SDK's default identity (pid@host): another worker may poll the queue.
     const spawnedAt = Date.now();
     const t = await connectTemporal();
     try {
       for (const deadline = spawnedAt + 300_000; ; ) {
         if (child.exitCode !== null) throw new Error(`worker exited at start (${child.exitCode}):\n${this.output}`);
-        if ((await lastPoll(t.client, this.config.taskQueue)) >= spawnedAt - 1000) return;
+        if (await polls(t.client, this.config.taskQueue, child.pid!)) return;
         if (Date.now() > deadline) throw new Error(`worker never polled its task queue:\n${this.output}`);
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -113,4 +114,14 @@ export class WorkerProcess {
   stop(): Promise<void> {
     return this.kill('SIGTERM');
   }
+}
+
+/** Whether the process `pid` is among the task queue's workflow pollers (identity `pid@host`). */
+async function polls(client: Client, taskQueue: string, pid: number): Promise<boolean> {
+  const r = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue, kind: 1 }, // TASK_QUEUE_KIND_NORMAL
+    taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+  });
+  return (r.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`) === true);
 }
