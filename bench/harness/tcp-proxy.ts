@@ -10,6 +10,7 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private delayMs = 0;
   private cut = false;
+  private forwarded: Array<() => void> = [];
   port = 0;
 
   constructor(private readonly targetPort: number) {}
@@ -31,6 +32,11 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy();
   }
 
+  /** Resolves once the next chunk from a client reached the server (a request is then in the server's hands). */
+  nextRequest(): Promise<void> {
+    return new Promise((resolve) => this.forwarded.push(resolve));
+  }
+
   restore(): void {
     this.cut = false;
     this.delayMs = 0;
@@ -49,19 +55,19 @@ export class TcpProxy {
       s.on('close', () => this.sockets.delete(s));
       s.on('error', () => undefined); // a cut or a stopped server: the peer is destroyed below
     }
-    this.forward(client, upstream);
+    this.forward(client, upstream, () => this.forwarded.splice(0).forEach((f) => f()));
     this.forward(upstream, client);
   }
 
   /** Forwards in order: each chunk waits in a queue until its release time, so a delay never reorders bytes. */
-  private forward(from: Socket, to: Socket): void {
+  private forward(from: Socket, to: Socket, onWrite?: () => void): void {
     const queue: { at: number; chunk: Buffer }[] = [];
     let timer: NodeJS.Timeout | undefined;
     const drain = () => {
       timer = undefined;
       while (queue.length > 0 && queue[0]!.at <= Date.now()) {
         const { chunk } = queue.shift()!;
-        if (to.writable) to.write(chunk);
+        if (to.writable) to.write(chunk, onWrite);
       }
       if (queue.length > 0) timer = setTimeout(drain, queue[0]!.at - Date.now());
     };

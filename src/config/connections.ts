@@ -11,12 +11,22 @@ export function redactUri(uri: string): string {
   return uri.replace(/^(mongodb(?:\+srv)?:\/\/)([^:@/]+):([^@/]*)@/, '$1$2:***@');
 }
 
+/**
+ * A server check (hello) that has neither succeeded nor failed in this long is wedged: the driver
+ * (7.9) can wait for ever on a monitoring connection that closed as the check began (a link cut with a
+ * command in flight), and then every operation fails server selection until the process restarts.
+ * Healthy checks end within connectTimeoutMS (5 s here), however loaded the server.
+ */
+const WEDGED_CHECK_MS = 45_000;
+
 export class ConnectionRegistry {
   private readonly clients = new Map<string, MongoClient>();
+  private readonly watchdogs: NodeJS.Timeout[] = [];
   private closed = false;
   constructor(
     private readonly connections: HeadwaterConfig['connections'],
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly wedgedCheckMs = WEDGED_CHECK_MS,
   ) {}
 
   has(id: string): boolean {
@@ -57,8 +67,29 @@ export class ConnectionRegistry {
       });
       this.clients.set(id, client);
       this.keepConnecting(client, 1000);
+      this.watchChecks(client);
     }
     return client;
+  }
+
+  /**
+   * Reconnects a client whose server check is wedged (see WEDGED_CHECK_MS): closed and connected again,
+   * it stays the object every holder keeps; operations in flight fail and their activities retry.
+   */
+  private watchChecks(client: MongoClient): void {
+    let checkSince: number | undefined;
+    client.on('serverHeartbeatStarted', () => (checkSince ??= Date.now()));
+    for (const ended of ['serverHeartbeatSucceeded', 'serverHeartbeatFailed'] as const) client.on(ended, () => (checkSince = undefined));
+    const timer = setInterval(() => {
+      if (this.closed || checkSince === undefined || Date.now() - checkSince < this.wedgedCheckMs) return;
+      checkSince = undefined;
+      void client
+        .close()
+        .catch(() => undefined)
+        .then(() => this.closed || this.keepConnecting(client, 1000));
+    }, Math.min(5000, this.wedgedCheckMs / 3));
+    timer.unref();
+    this.watchdogs.push(timer);
   }
 
   /**
@@ -75,6 +106,7 @@ export class ConnectionRegistry {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const t of this.watchdogs) clearInterval(t);
     const all = [...this.clients.values()];
     this.clients.clear();
     await Promise.allSettled(all.map((c) => c.close()));
