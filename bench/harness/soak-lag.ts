@@ -12,6 +12,7 @@ interface Seen {
   wall: Date;
 }
 interface SliceSpan {
+  prevTs: Timestamp;
   firstTs: Timestamp;
   lastTs: Timestamp;
   createdAt: Date;
@@ -61,21 +62,27 @@ export class LagSampler {
     }
   }
 
-  /** The worst lag in ms over every sampled entry; an entry in no recorded slice is an error (a hole). */
-  async maxLagMs(head: MongoClient, jobId: string, catalogDb = 'headwater'): Promise<number> {
-    if (this.seen.length === 0) return Number.NaN;
+  /**
+   * The worst lag in ms over every sampled entry the job's slices should hold, and how many of those no
+   * recorded slice holds (each a hole). Entries at or before the chain's start (the sync's T0) were written
+   * before capture began: the initial copy holds them, not a slice.
+   */
+  async lag(head: MongoClient, jobId: string, catalogDb = 'headwater'): Promise<{ maxLagMs: number; uncovered: number }> {
     const slices = (await head
       .db(catalogDb)
       .collection(CatalogCollections.slices)
-      .find({ jobId, stream: 'oplog', lastTs: { $gte: this.seen[0]!.ts } }, { projection: { firstTs: 1, lastTs: 1, createdAt: 1 } })
+      .find({ jobId, stream: 'oplog' }, { projection: { firstTs: 1, lastTs: 1, prevTs: 1, createdAt: 1 } })
       .sort({ createdAt: 1 })
       .toArray()) as unknown as SliceSpan[];
-    let worst = 0;
+    const start = slices.reduce<Timestamp | undefined>((min, s) => (min === undefined || s.prevTs.lt(min) ? s.prevTs : min), undefined);
+    let worst = Number.NaN;
+    let uncovered = 0;
     for (const e of this.seen) {
+      if (start === undefined || e.ts.lte(start)) continue;
       const slice = slices.find((s) => s.firstTs.lte(e.ts) && s.lastTs.gte(e.ts));
-      if (slice === undefined) throw new Error(`no recorded slice holds the bounds writer's oplog entry ${e.ts.toString()}`);
-      worst = Math.max(worst, slice.createdAt.getTime() - e.wall.getTime());
+      if (slice === undefined) uncovered += 1;
+      else worst = Number.isNaN(worst) ? slice.createdAt.getTime() - e.wall.getTime() : Math.max(worst, slice.createdAt.getTime() - e.wall.getTime());
     }
-    return worst;
+    return { maxLagMs: worst, uncovered };
   }
 }

@@ -59,7 +59,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(probe: () => Promise<boolean>, seconds: number): Promise<boolean> {
   const end = Date.now() + seconds * 1000;
   while (Date.now() < end) {
-    if (await probe().catch(() => false)) return true;
+    const ok = await probe().catch((err: unknown) => {
+      if (err instanceof JobStuck) throw err;
+      return false;
+    });
+    if (ok) return true;
     await sleep(500);
   }
   return false;
@@ -85,7 +89,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
   // no oplog-based backup can see them there, so its scratch collections are left out of the comparisons.
   const ferret = (await serverKind(source)) === 'ferretdb';
   const compared = (c: string) => c !== BOUNDS_COLL && !(ferret && c.startsWith(DDL_PREFIX));
-  const load = new SoakLoad(source, DB, opts.opsPerSec ?? 100);
+  const load = new SoakLoad(source, DB, opts.opsPerSec ?? 25);
   await load.seed(opts.seedDocs ?? 3000);
   const bounds = BoundsWriter.on(source, DB);
   const lag = new LagSampler(source, `${DB}.${BOUNDS_COLL}`);
@@ -124,7 +128,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
   const keepHead = (c: string) => c === BOUNDS_COLL || compared(c);
   const final = diffStates(await dbState(source, DB, keepHead), await dbState(head, headDb, keepHead));
   const coverage = await checkJobCoverage(new Catalog(head, 'headwater'), jobId, view.syncNumber);
-  const maxLag = await lag.maxLagMs(head, jobId);
+  const captured = await lag.lag(head, jobId);
 
   const checks: RestoreCheck[] = [];
   for (const [i, m] of moments.entries()) {
@@ -139,29 +143,43 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
     restoresVerified: checks.filter((x) => x.verified).length,
     lost: final.lost + checks.reduce((n, x) => n + x.lost, 0),
     duplicated: final.duplicated + checks.reduce((n, x) => n + x.duplicated, 0),
-    oplogHoles: coverage.holes.length + coverage.overlaps.length,
-    maxCaptureLagMs: Math.round(maxLag),
+    // A bounds entry after the chain's start that no slice holds is a hole the chain check did not see.
+    oplogHoles: coverage.holes.length + coverage.overlaps.length + captured.uncovered,
+    maxCaptureLagMs: Math.round(captured.maxLagMs),
   };
   const p99 = [...load.ackMs].sort((a, b) => a - b)[Math.floor(load.ackMs.length * 0.99)] ?? Number.NaN;
   const notes = [
-    `load: ${loadSeconds.toFixed(0)} s at ${opts.opsPerSec ?? 100} ops/s asked; written ${JSON.stringify(c)}; bounds counters ${bounds.ackAt.length} (retried ${bounds.retries}); write ack p99 ${p99.toFixed(0)} ms`,
+    `load: ${loadSeconds.toFixed(0)} s at ${opts.opsPerSec ?? 25} ops/s asked; written ${JSON.stringify(c)}; bounds counters ${bounds.ackAt.length} (retried ${bounds.retries}); write ack p99 ${p99.toFixed(0)} ms`,
     `job caught up with the source at the end: ${caught}; head vs source: lost ${final.lost}, duplicated ${final.duplicated}, differing [${final.differing.join(', ')}]`,
     `recovery seconds by fault: ${JSON.stringify(log.recoverySeconds)}`,
-    `coverage (sync ${view.syncNumber}): ${coverage.holes.length} holes, ${coverage.overlaps.length} overlaps; capture lag from ${lag.entries} bounds entries`,
+    `coverage (sync ${view.syncNumber}): ${coverage.holes.length} holes, ${coverage.overlaps.length} overlaps; capture lag from ${lag.entries} bounds entries, ${captured.uncovered} of them in no slice`,
     ...checks.map((x) => `restore to ${new Date(x.second * 1000).toISOString()}: ${x.verified ? 'verified' : 'NOT verified'} (counters 1..${x.bounds.k}, expected k in [${x.bounds.kMin}, ${x.bounds.kMax}]; lost ${x.lost}, duplicated ${x.duplicated}${x.differing.length ? `, differing ${x.differing.join(',')}` : ''}${x.error ? `, error: ${x.error}` : ''})`),
     ferret ? 'source is FerretDB: no transactions (it refuses them) and no oplog entry for create/rename/drop/index builds, so the scratch collections are not compared' : 'source is MongoDB: every collection compared',
   ];
   return { result, notes };
 }
 
-/** True once the follow applied through the source's newest entry (read after the fault ended). */
+/**
+ * True once the follow applied through the source's newest entry (read after the fault ended). A job that
+ * needs a resync or failed can never catch up: that ends the soak at once, with the job's own reason.
+ */
 async function caughtUp(rig: SoakRig, jobId: string, seconds: number): Promise<boolean> {
   let marker: string | undefined;
   return until(async () => {
+    await assertNotStuck(rig, jobId);
     marker ??= tsToString(await latestOplogTs(rig.source));
     const status = await rig.client.temporal.workflow.getHandle(workflowIds.tail(jobId)).query(followStatusQuery);
     return compareTsString(status.appliedThrough, marker) >= 0;
   }, seconds);
+}
+
+/** Thrown out of every wait: a job that needs a resync or failed will not recover by itself. */
+class JobStuck extends Error {}
+
+async function assertNotStuck(rig: SoakRig, jobId: string): Promise<void> {
+  const view = await rig.client.jobs.view(jobId);
+  const stuck = view.resyncRequired?.message ?? view.lastError?.message;
+  if (stuck !== undefined) throw new JobStuck(`job ${jobId} is stuck (${view.state}): ${stuck}`);
 }
 
 /** Waits for the job to follow its source; a job that needs a resync (or failed) ends the soak at once, with its reason. */
@@ -192,7 +210,10 @@ async function killDuringRestore(t: FaultTargets, log: FaultLog): Promise<void> 
 async function snapshotNow(rig: SoakRig, jobId: string): Promise<boolean> {
   const before = (await rig.client.jobs.view(jobId)).counters.snapshots;
   await rig.client.temporal.schedule.getHandle(scheduleIds.snapshot(jobId)).trigger();
-  return until(async () => (await rig.client.jobs.view(jobId)).counters.snapshots > before, 300);
+  return until(async () => {
+    await assertNotStuck(rig, jobId);
+    return (await rig.client.jobs.view(jobId)).counters.snapshots > before;
+  }, 300);
 }
 
 /** A snapshot every third of the run, at a random moment (they are taken under whatever fault is on). */
@@ -204,13 +225,16 @@ async function snapshotsNow(rig: SoakRig, jobId: string, seconds: number): Promi
   }
 }
 
-/** Six to eight moments spread over the run, each retried a little later if a fault makes the source unreadable. */
+/**
+ * Six to eight moments spread over the run, each retried every 5 s (for up to 3 minutes: longer than any
+ * outage) while a fault makes the source unreadable, so that an outage never costs a moment.
+ */
 async function recordMoments(rig: SoakRig, load: SoakLoad, compared: (c: string) => boolean, seconds: number, out: Moment[]): Promise<void> {
   const want = Math.min(8, Math.max(6, Math.round(seconds / 240)));
   const start = Date.now();
   for (let i = 0; i < want; i += 1) {
     await sleep(Math.max(0, start + ((i + 0.5) * seconds * 1000) / want - Date.now()));
-    for (let tries = 0; tries < 10; tries += 1) {
+    for (let tries = 0; tries < 36; tries += 1) {
       const m = await recordMoment(load, rig.source, DB, compared);
       if (m !== undefined) {
         out.push(m);
