@@ -5,8 +5,12 @@
  * (inserts and updates upsert), onto a copy of the source database taken before the entries were written.
  */
 import { readFileSync } from 'node:fs';
-import type { AnyBulkWriteOperation, Document, MongoClient } from 'mongodb';
+import { Timestamp, type AnyBulkWriteOperation, type Document, type MongoClient } from 'mongodb';
+import { Catalog } from '../../src/catalog/catalog.js';
 import { decodeRaw } from '../../src/lib/bson.js';
+import { replaySlices } from '../../src/oplog/replay/replay-slices.js';
+import { SliceStore } from '../../src/slice/slice-store.js';
+import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 
 export interface Translated {
   coll: string;
@@ -73,4 +77,26 @@ export async function replayBulk(client: MongoClient, db: string, ops: Translate
     }
   }
   return { seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Headwater's own applier on the same footing as the baselines (the follow stopped, the servers to itself):
+ * the job's captured slices after `afterTs`, read from the worker's fs slice store, replayed with
+ * replaySlices onto a copy through `mapNamespace`. Only the replay is timed.
+ */
+export async function replayHeadwaterSlices(o: {
+  head: MongoClient;
+  jobId: string;
+  syncNumber: number;
+  storeDir: string;
+  afterTs: Timestamp;
+  mapNamespace: (ns: string) => { db: string; coll: string } | null;
+}): Promise<{ seconds: number; entries: number }> {
+  const catalog = new Catalog(o.head, 'headwater');
+  const store = new FsBlobStore(o.storeDir);
+  const slices = new SliceStore(() => store, catalog.slices);
+  const chain = await catalog.slices.oplogBetween({ jobId: o.jobId, syncNumber: o.syncNumber }, o.afterTs, new Timestamp({ t: 0xffffffff, i: 0 }));
+  const started = performance.now();
+  const res = await replaySlices({ target: o.head, mapNamespace: o.mapNamespace, slices: chain, read: (rec) => slices.read(rec), afterTs: o.afterTs });
+  return { seconds: (performance.now() - started) / 1000, entries: res.entries };
 }

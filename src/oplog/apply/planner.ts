@@ -67,8 +67,10 @@ export function idsToLoad(ops: CrudOp[]): unknown[] {
 
 /**
  * The _ids (by valueKey) whose run begins with an update carrying the whole document and holds no insert
- * or delete of them: their new version needs no old one, and whether the target holds them is left to
- * the write ('existing'), which saves a read per run. An alwaysUpsert (`b`) update is read as before.
+ * of them: their new version needs no old one, and whether the target holds them is left to the write
+ * ('existing'), which saves a read per run. An alwaysUpsert (`b`) update is read as before. When the run
+ * ends by deleting such a document, the delete is written and its earlier updates are not checked: the
+ * document is gone either way, and "fetching missing documents" would find it gone on the source too.
  */
 export function unreadIds(ops: CrudOp[]): Set<string> {
   const blind = new Set<string>();
@@ -76,7 +78,7 @@ export function unreadIds(ops: CrudOp[]): Set<string> {
     const e = op.entry;
     if (e.op === 'u' && e.b !== true && isFullDocumentUpdate(e)) blind.add(key);
   }
-  for (const { entry } of ops) if (entry.op !== 'u') blind.delete(valueKey(idOf(entry)));
+  for (const { entry } of ops) if (entry.op === 'i') blind.delete(valueKey(idOf(entry)));
   return blind;
 }
 
