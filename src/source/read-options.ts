@@ -5,10 +5,12 @@
  * the visibility of the writes they record), and T0 is the newest majority-committed entry.
  *
  * Which member: a sync may name a read preference (mode and tag sets, MongoDB's own rules), recorded
- * with its plan and used by its plan, copy and capture alike. The default stays the primary: T0 and
- * the copy must see the same point of the oplog, and two secondaries can lag each other's majority
- * view, so a copy read on a secondary behind T0 would miss writes just before T0. Reading a secondary
- * safely needs one pinned member or causally consistent reads after T0; neither is built yet.
+ * with its plan and used by its plan, copy and capture alike. The default is the primary, whatever the
+ * connection's own read preference: T0 and the copy must see the same point of the oplog, and two
+ * secondaries can lag each other's majority view, so a copy read on a secondary behind T0 would miss
+ * writes just before T0. Reading a secondary safely needs one pinned member (tags that match one) or
+ * causally consistent reads after T0 (not built: the driver sends afterClusterTime only to servers
+ * that advertise sessions, which the stand-in does not, so it could not be tested here).
  *
  * FerretDB (the test source) accepts both options and honours neither: it has one member and no
  * rollback. The tests check that every read sends them (command monitoring), not their effect.
@@ -36,6 +38,8 @@ export interface SourceReads {
 export function sourceReads(pref?: SourceReadPreference): SourceReads {
   return {
     readConcern: { level: 'majority' },
-    readPreference: pref === undefined ? undefined : new ReadPreference(pref.mode, pref.tags),
+    // Absent, the primary: never the connection's default (secondaryPreferred), which lets the driver
+    // read T0 on one secondary and the copy on another that is behind it.
+    readPreference: pref === undefined ? ReadPreference.primary : new ReadPreference(pref.mode, pref.tags),
   };
 }

@@ -61,6 +61,22 @@ describe('source reads: majority read concern and the member choice', () => {
   it('refuses tag sets with the primary mode, and defaults to the primary', () => {
     assert.equal(SourceReadPreference.safeParse({ mode: 'primary', tags: [{ dc: 'east' }] }).success, false);
     assert.equal(SourceReadPreference.parse({}).mode, 'primary');
-    assert.equal(sourceReads().readPreference, undefined);
+    assert.equal(sourceReads().readPreference?.mode, 'primary');
+  });
+
+  it('reads the primary when the sync names no member, whatever the connection prefers', async () => {
+    // The worker's connections default to secondaryPreferred (config/schema.ts): that must not reach T0
+    // or the copy, which could then read two secondaries at different points.
+    const lenient = new MongoClient(services.source.uri, { monitorCommands: true, readPreference: 'secondaryPreferred' });
+    const seen: Document[] = [];
+    lenient.on('commandStarted', (e) => e.commandName === 'find' && seen.push(e.command));
+    try {
+      await latestOplogTs(lenient);
+      await copyRange({ client: lenient, ns: `${db}.c`, range: {}, sliceMaxBytes: 1 << 20, readPreference: sourceReads().readPreference, writeSlice: async () => undefined });
+      assert.equal(seen.length, 2);
+      for (const find of seen) assert.notEqual((find.$readPreference as Document | undefined)?.mode, 'secondaryPreferred', JSON.stringify(find));
+    } finally {
+      await lenient.close();
+    }
   });
 });
