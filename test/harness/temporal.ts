@@ -18,7 +18,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 export async function connectTemporal(): Promise<{ connection: Connection; client: Client }> {
   return withService('temporal', async () => {
-    const connection = await Connection.connect({ address: services.temporal.address, connectTimeout: 3000 });
+    const connection = await Connection.connect({ address: services.temporal.address, connectTimeout: 15_000 }); // 3 s ran out at load 21
     await connection.workflowService.getSystemInfo({});
     return { connection, client: new Client({ connection }) };
   });
