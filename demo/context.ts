@@ -5,6 +5,7 @@
 import type { MongoClient } from 'mongodb';
 import type { Catalog } from '../src/catalog/catalog.js';
 import type { HeadwaterClient } from '../src/client/headwater-client.js';
+import type { JobStatus } from '../src/contracts/job.js';
 import { FollowInput, type FollowStatus } from '../src/contracts/follow.js';
 import type { DemoNames } from './names.js';
 import type { DemoSize } from './options.js';
@@ -76,3 +77,11 @@ const APPLY_LAG_WARN_SECONDS = CAPTURE_CALL_SECONDS + 30;
 
 export const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** What stops a job from following (a resync needed, a stop, a failure), or undefined while it follows. */
+export function jobTrouble(s: JobStatus | undefined): string | undefined {
+  if (s === undefined) return undefined;
+  if (s.resyncRequired !== undefined) return `the job needs a resync: ${s.resyncRequired.message}`;
+  if (s.state !== 'Active') return `the job is ${s.state} (${s.phase})${s.lastError ? `, last error ${s.lastError.type}: ${s.lastError.message}` : ''}`;
+  return undefined;
+}

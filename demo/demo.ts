@@ -7,6 +7,9 @@
  * Ctrl-C stops its workflows and removes what it made. Every wait is bounded and says what it saw.
  */
 import { setMaxListeners } from 'node:events';
+import { copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Catalog } from '../src/catalog/catalog.js';
 import { HeadwaterClient } from '../src/client/headwater-client.js';
 import { cleanup } from './cleanup.js';
@@ -88,6 +91,17 @@ async function scenario(ctx: DemoContext, worker: DemoWorker, storeDir: string, 
   return summary.ok;
 }
 
+/** The cleanup removes the run's directory: a failed run's worker log is copied out first, to be read. */
+function keepLog(logFile: string, runId: string): string {
+  const kept = join(tmpdir(), `headwater-demo-${runId}-worker.log`);
+  try {
+    copyFileSync(logFile, kept);
+    return kept;
+  } catch {
+    return `none (${logFile} could not be copied)`;
+  }
+}
+
 async function run(size: DemoSize, keep: boolean): Promise<number> {
   const names = demoNames(newRunId());
   const abort = interruptible();
@@ -112,7 +126,7 @@ async function run(size: DemoSize, keep: boolean): Promise<number> {
     try {
       code = (await Promise.race([running, interrupted])) ? 0 : 1;
     } catch (err) {
-      if (!abort.signal.aborted) say(`\nFAILED: ${(err as Error).message}\n  the worker's log: ${logFile}`);
+      if (!abort.signal.aborted) say(`\nFAILED: ${(err as Error).message}\n  the worker's log, kept: ${keepLog(logFile, names.runId)}`);
       code = abort.signal.aborted ? 130 : 1;
     } finally {
       await ctx.workload.stop();

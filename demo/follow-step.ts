@@ -9,7 +9,7 @@ import { compareTsString } from '../src/contracts/initial-sync.js';
 import type { FollowStatus } from '../src/contracts/follow.js';
 import { tsToString } from '../src/lib/bson.js';
 import { latestOplogTs } from '../src/source/plan-sync.js';
-import { CAPTURE_CALL_SECONDS, noteLag, say, secs, warn, type DemoContext } from './context.js';
+import { CAPTURE_CALL_SECONDS, jobTrouble, noteLag, say, secs, warn, type DemoContext } from './context.js';
 import { awaitSnapshots } from './snapshot-step.js';
 import { waitFor, type Waited } from './wait.js';
 
@@ -35,17 +35,19 @@ export function reportFollow(ctx: DemoContext, f: Followed): void {
   say(`  ${f.snapshots.length} snapshots, the last of the head at ${tsToString(f.snapshots.at(-1)!.ts)}, ${secs(f.snapshotsMs)} after the restore began`);
   const w = f.caughtUp;
   if (w.ok) say(`  the head applied through ${w.value!.appliedThrough}, past the source's ${f.end}, ${secs(w.ms)} after the restore began (the follow applies what a capture call of ${CAPTURE_CALL_SECONDS} s took when it returns)`);
-  else warn(ctx, `apply did not catch up in ${secs(w.ms)}: applied through ${w.value?.appliedThrough ?? '?'}, the source was at ${f.end} (apply lag ${w.value?.applyLagSeconds.toFixed(0) ?? '?'} s)`);
+  else warn(ctx, `apply did not catch up in ${secs(w.ms)}${w.error ? ` (${w.error})` : ''}: applied through ${w.value?.appliedThrough ?? '?'}, the source was at ${f.end} (apply lag ${w.value?.applyLagSeconds.toFixed(0) ?? '?'} s)`);
 }
 
 /** Until the head has applied through `end` (bounded: one capture call, the apply, and room for load). */
-function catchUp(ctx: DemoContext, end: string): Promise<Waited<FollowStatus | undefined>> {
-  return waitFor({
-    probe: async () => (await ctx.hw.jobs.jobStatus(ctx.names.jobId)).follow,
-    done: (f) => f !== undefined && compareTsString(f.appliedThrough, end) >= 0,
+async function catchUp(ctx: DemoContext, end: string): Promise<Waited<FollowStatus | undefined>> {
+  const w = await waitFor({
+    probe: () => ctx.hw.jobs.jobStatus(ctx.names.jobId),
+    done: (s) => s.follow !== undefined && compareTsString(s.follow.appliedThrough, end) >= 0,
+    hopeless: jobTrouble,
     timeoutMs: (CAPTURE_CALL_SECONDS + 180) * 1000,
     signal: ctx.signal,
     everyMs: 1000,
-    onValue: (f) => noteLag(ctx, f),
+    onValue: (s) => noteLag(ctx, s.follow),
   });
+  return { ...w, value: w.value?.follow };
 }

@@ -9,7 +9,7 @@ import { tsToString } from '../src/lib/bson.js';
 import { isoSecond } from '../src/restore/restore-time.js';
 import { rangeSeconds, restoreWindow } from '../src/restore/restore-window.js';
 import { scheduleIds } from '../src/workflows/ids.js';
-import { CAPTURE_CALL_SECONDS, noteLag, say, secs, type DemoContext } from './context.js';
+import { CAPTURE_CALL_SECONDS, jobTrouble, noteLag, say, secs, type DemoContext } from './context.js';
 import { databaseState, type DbState } from './digest.js';
 import { Bars } from './progress.js';
 import { sampleDbs } from './sync-step.js';
@@ -25,18 +25,19 @@ export interface Moment { second: number; state: DbState; writesBefore: number }
 export async function awaitSnapshots(ctx: DemoContext, n: number, bars?: Bars): Promise<SnapshotRecord[]> {
   const bound = (n * CAPTURE_CALL_SECONDS + (n + 2) * ctx.size.snapshotEverySeconds) * 1000 + 120_000;
   const w = await waitFor({
-    probe: async () => {
-      noteLag(ctx, (await ctx.hw.jobs.jobStatus(ctx.names.jobId).catch(() => undefined))?.follow);
-      return ctx.catalog.snapshots.list(ctx.names.jobId);
-    },
-    done: (list) => list.length >= n,
+    probe: async () => ({ status: await ctx.hw.jobs.jobStatus(ctx.names.jobId).catch(() => undefined), list: await ctx.catalog.snapshots.list(ctx.names.jobId) }),
+    done: (v) => v.list.length >= n,
+    hopeless: (v) => jobTrouble(v.status),
     timeoutMs: bound,
     signal: ctx.signal,
     everyMs: 1000,
-    onValue: (list) => bars?.update('snapshots', list.length, list.length > 0 ? `last at ${tsToString(list.at(-1)!.ts)}` : 'waiting for the first'),
+    onValue: ({ status, list }) => {
+      noteLag(ctx, status?.follow);
+      bars?.update('snapshots', list.length, list.length > 0 ? `last at ${tsToString(list.at(-1)!.ts)}` : 'waiting for the first');
+    },
   });
-  if (!w.ok) throw new Error(`only ${w.value?.length ?? 0} of ${n} snapshots after ${secs(w.ms)} (the Schedule runs every ${ctx.size.snapshotEverySeconds} s)`);
-  return w.value!;
+  if (!w.ok) throw new Error(`only ${w.value?.list.length ?? 0} of ${n} snapshots after ${secs(w.ms)}: ${w.error ?? `the Schedule runs every ${ctx.size.snapshotEverySeconds} s, and a new snapshot needs the head to have moved`}`);
+  return w.value!.list;
 }
 
 export async function triggerSnapshot(ctx: DemoContext): Promise<void> {

@@ -37,7 +37,7 @@ export function storeLines(snapshots: SnapshotRecord[], storeDir: string): strin
   const chunks = dirUsage(join(storeDir, CHUNKS_PREFIX));
   return [
     `data: ${mb(snapshots.at(-1)!.bytes)} of BSON in ${snapshots.at(-1)!.documents} documents; ${snapshots.length} snapshots protect ${mb(logical)}`,
-    `stored: ${mb(chunks.bytes)} of snapshot chunks, ${(logical / Math.max(1, chunks.bytes)).toFixed(1)}x less than the data (the snapshots refer to ${refs} chunks, ${chunks.files} distinct, each compressed with zstd)`,
+    `stored: ${mb(chunks.bytes)} of snapshot chunks, ${(logical / Math.max(1, chunks.bytes)).toFixed(1)}x less than the data (the snapshots refer to ${refs} chunks; the store holds ${chunks.files} chunk files, each stored once, compressed with zstd)`,
     `store on disk, oplog slices and manifests included: ${mb(dirUsage(storeDir).bytes)}`,
   ];
 }

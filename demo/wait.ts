@@ -17,6 +17,8 @@ export async function waitFor<T>(o: {
   signal: AbortSignal;
   onValue?: (v: T) => void;
   everyMs?: number;
+  /** Why waiting on is pointless (the job failed, needs a resync): ends the wait at once, not at its bound. */
+  hopeless?: (v: T) => string | undefined;
 }): Promise<Waited<T>> {
   const start = Date.now();
   let value: T | undefined;
@@ -28,6 +30,8 @@ export async function waitFor<T>(o: {
       error = undefined;
       o.onValue?.(value);
       if (o.done(value)) return { ok: true, value, ms: Date.now() - start };
+      const reason = o.hopeless?.(value);
+      if (reason !== undefined) return { ok: false, value, error: reason, ms: Date.now() - start };
     } catch (err) {
       error = (err as Error).message; // a query between two runs of a workflow: try again
     }
