@@ -33,8 +33,8 @@ function demo(args: string[], until?: (output: string, kill: (s: NodeJS.Signals)
 }
 
 // Opt-in (HW_DEMO_TEST=1), not part of npm test: --quick takes minutes, not seconds (its follow waits for
-// the end of a 60 s capture call before the head moves). Both tests took 5.5 min together at load 23 on
-// 2 cores (2026-12-03, the first 4.0 of it). The Temporal UI test (test/ui) runs in npm test with a short
+// the end of a 60 s capture call before the head moves). Both tests took 4.0 min together at load 17 on
+// 2 cores and 2.2 min at load 3 to 9 (2026-12-03). The Temporal UI test (test/ui) runs in npm test with a short
 // job of its own.
 const optIn = process.env.HW_DEMO_TEST === '1' ? false : 'set HW_DEMO_TEST=1: the demo takes minutes';
 
