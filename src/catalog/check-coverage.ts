@@ -1,4 +1,5 @@
-// A sync's oplog coverage from the catalog: its own chain of slices since its T0, checked as a chain.
+// A sync's oplog coverage from the catalog: its own chain of slices since its T0 (or since where groom
+// deleted through), checked as a chain.
 import { checkCoverage, type CoverageReport } from '../oplog/coverage.js';
 import type { Catalog } from './catalog.js';
 
@@ -8,5 +9,7 @@ export async function checkJobCoverage(
   syncNumber: number,
 ): Promise<CoverageReport> {
   const sync = await catalog.syncs.get(jobId, syncNumber);
-  return checkCoverage(sync.t0, await catalog.slices.oplogAfter({ jobId, syncNumber }, sync.t0));
+  // After a groom the chain begins where it deleted through: the first kept slice must link there exactly.
+  const start = sync.groomedThrough !== undefined && sync.groomedThrough.gt(sync.t0) ? sync.groomedThrough : sync.t0;
+  return checkCoverage(start, await catalog.slices.oplogAfter({ jobId, syncNumber }, start));
 }

@@ -40,6 +40,11 @@ export const SyncRecord = z.object({
   followedDbs: z.array(z.string()).optional(),
   createdAt: z.date(),
   consistentAt: z.instanceof(Timestamp).optional(),
+  /**
+   * Groom deleted this sync's oplog slices through here (the last entry of the last one deleted): its
+   * chain of slices now begins here, not at T0 (src/groom/expire.ts, src/catalog/check-coverage.ts).
+   */
+  groomedThrough: z.instanceof(Timestamp).optional(),
 });
 export type SyncRecord = z.infer<typeof SyncRecord>;
 
@@ -136,6 +141,13 @@ export class SyncCatalog {
   async unfinishedStarts(jobId: string): Promise<Timestamp[]> {
     const docs = await this.syncs.find({ jobId, consistentAt: { $exists: false } }, { projection: { t0: 1 } }).toArray();
     return docs.flatMap((d) => (d.t0 instanceof Timestamp ? [d.t0] : []));
+  }
+
+  /** Records that groom deletes the sync's slices through `ts` (never moves back: a later groom may delete less). */
+  async markGroomedThrough(jobId: string, n: number, ts: Timestamp): Promise<void> {
+    const current = (await this.find(jobId, n))?.groomedThrough;
+    if (current !== undefined && !ts.gt(current)) return;
+    await this.syncs.updateOne({ _id: syncKey(jobId, n) }, { $set: { groomedThrough: ts } });
   }
 
   async markConsistent(jobId: string, n: number, ts: Timestamp): Promise<void> {
