@@ -152,7 +152,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
     `load: ${loadSeconds.toFixed(0)} s at ${opts.opsPerSec ?? 25} ops/s asked; written ${JSON.stringify(c)}; bounds counters ${bounds.ackAt.length} (retried ${bounds.retries}); write ack p99 ${p99.toFixed(0)} ms`,
     `job caught up with the source at the end: ${caught}; head vs source: lost ${final.lost}, duplicated ${final.duplicated}, differing [${final.differing.join(', ')}]`,
     `recovery seconds by fault: ${JSON.stringify(log.recoverySeconds)}`,
-    `coverage (sync ${view.syncNumber}): ${coverage.holes.length} holes, ${coverage.overlaps.length} overlaps; capture lag from ${lag.entries} bounds entries, ${captured.uncovered} of them in no slice`,
+    `coverage (sync ${view.syncNumber}, from ${coverage.from}): ${coverage.holes.length} holes ${JSON.stringify(coverage.holes.slice(0, 5))}, ${coverage.overlaps.length} overlaps; capture lag from ${lag.entries} bounds entries, ${captured.uncovered} of them in no slice`,
     ...checks.map((x) => `restore to ${new Date(x.second * 1000).toISOString()}: ${x.verified ? 'verified' : 'NOT verified'} (counters 1..${x.bounds.k}, expected k in [${x.bounds.kMin}, ${x.bounds.kMax}]; lost ${x.lost}, duplicated ${x.duplicated}${x.differing.length ? `, differing ${x.differing.join(',')}` : ''}${x.error ? `, error: ${x.error}` : ''})`),
     ferret ? 'source is FerretDB: no transactions (it refuses them) and no oplog entry for create/rename/drop/index builds, so the scratch collections are not compared' : 'source is MongoDB: every collection compared',
   ];
