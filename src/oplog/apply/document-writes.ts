@@ -37,10 +37,19 @@ const FERRETDB_COMMANDS_IN_FLIGHT = 4;
 /** Below this many statements a command is not split further (its round trip would dominate). */
 const FERRETDB_MIN_COMMAND = 64;
 
+/**
+ * At most this many statements a command. A command whose client saw it fail (a cut link, a killed
+ * worker) goes on running on the server: FerretDB was seen applying a 3,000-statement update for 8 s after
+ * the client's error, long enough to overwrite what the retry (1 s later) had written since. Short
+ * commands keep that tail shorter than the retry's wait.
+ */
+const FERRETDB_MAX_COMMAND = 256;
+
 /** The commands one kind of write goes out as on this server. */
 export function splitWrites<T>(items: T[], server: WriteServer): T[][] {
   if (!server.ferretdb) return items.length === 0 ? [] : [items];
-  const size = Math.max(FERRETDB_MIN_COMMAND, Math.ceil(items.length / FERRETDB_COMMANDS_IN_FLIGHT));
+  const even = Math.ceil(items.length / FERRETDB_COMMANDS_IN_FLIGHT);
+  const size = Math.min(FERRETDB_MAX_COMMAND, Math.max(FERRETDB_MIN_COMMAND, even));
   return chunks(items, size);
 }
 
@@ -143,13 +152,35 @@ async function replaceBatch(coll: Collection, batch: Replace[], server: WriteSer
   return batch.filter((w) => !held.has(valueKey(w._id))).map((w) => w._id);
 }
 
-/** Documents the stand-in would not replace (retype.ts): deleted, then inserted, in that order. */
+/** A field no source document carries: the first of a rewrite's two replaces adds it. */
+const RETYPE_MARK = '__headwater_retype';
+
+/**
+ * Documents the stand-in would not replace (retype.ts): replaced once with a mark field added (a change
+ * it sees), then as they are. The document is there at every moment: a call cut between the two leaves the
+ * marked version, which differs, so the retry's replace writes it. (A delete then insert, cut between,
+ * left it absent: the retry's replace-if-present then named it missing, and a follow never fetches it.)
+ */
 async function rewrite(coll: Collection, docs: Document[]): Promise<void> {
-  const ops: AnyBulkWriteOperation[] = [
-    ...docs.map((d) => ({ deleteOne: { filter: { _id: idOf(d) } as Document } })),
-    ...docs.map((d) => ({ insertOne: { document: d } })),
-  ];
-  await coll.bulkWrite(ops, { ordered: true, bypassDocumentValidation: true });
+  const replace = (d: Document, id: unknown) => ({
+    replaceOne: { filter: { _id: id } as Document, replacement: d, upsert: true },
+  });
+  await bulk(
+    coll,
+    docs.map((d) => replace(marked(d), idOf(d))),
+    true,
+  );
+  await bulk(
+    coll,
+    docs.map((d) => replace(d, idOf(d))),
+    true,
+  );
+}
+
+function marked(doc: Document): Document {
+  if (doc instanceof Map)
+    return new Map([...(doc as Map<string, unknown>), [RETYPE_MARK, true]]) as unknown as Document;
+  return { ...doc, [RETYPE_MARK]: true };
 }
 
 async function bulk(coll: Collection, ops: AnyBulkWriteOperation[], ordered: boolean) {

@@ -52,6 +52,10 @@ describe('splitting a kind of write into commands', () => {
       splitWrites(n(5), { ferretdb: true }).map((c) => c.length),
       [5],
     );
+    // A failed command runs on at the server: none is long enough to outlast the retry's wait.
+    const big = splitWrites(n(3000), { ferretdb: true });
+    assert.ok(big.every((c) => c.length <= 256), JSON.stringify(big.map((c) => c.length)));
+    assert.equal(big.flat().length, 3000);
   });
 });
 
@@ -157,5 +161,17 @@ describe('document writes without reads, on the head', () => {
     const two = await items().findOne({ _id: 2 } as Document, raw);
     assert.ok(one?.x instanceof BSON.Int32, `int32 stored, got ${BSON.EJSON.stringify(one ?? {})}`);
     assert.ok(two?.x instanceof BSON.Long, `long stored, got ${BSON.EJSON.stringify(two ?? {})}`);
+    assert.deepEqual(Object.keys(one ?? {}), ['_id', 'x'], 'no mark left behind');
+  });
+
+  it('never leaves a type-only change absent: a retry after a cut inside the rewrite converges', async () => {
+    // What a call cut between the rewrite's two replaces leaves: the document with the mark. (A delete
+    // then insert cut between left it absent, and the retry's replace-if-present named it missing.)
+    await items().insertOne({ _id: 7 as never, x: new BSON.Double(3), __headwater_retype: true });
+    const { result } = await apply(applier(), [ferretSet({ _id: 7, x: new BSON.Int32(3) })]);
+    assert.deepEqual(result.missing, []);
+    const seven = await items().findOne({ _id: 7 } as Document, raw);
+    assert.ok(seven?.x instanceof BSON.Int32, `int32 stored, got ${BSON.EJSON.stringify(seven ?? {})}`);
+    assert.deepEqual(Object.keys(seven ?? {}), ['_id', 'x']);
   });
 });
