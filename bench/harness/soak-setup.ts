@@ -6,9 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import { stringify } from 'yaml';
 import { HeadwaterClient } from '../../src/client/headwater-client.js';
+import { ConnectionRegistry } from '../../src/config/connections.js';
+import { ConnectionConfig } from '../../src/config/schema.js';
 import { BenchWorker } from './headwater.js';
 import { SoakServices } from './soak-services.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -52,9 +54,13 @@ export async function setUpRig(): Promise<SoakRig> {
     });
     await worker.start();
     disposers.push(() => worker.kill('SIGKILL'));
-    const source = new MongoClient(services.sourceUri, { serverSelectionTimeoutMS: 5000 });
-    const head = new MongoClient(services.headUri, { serverSelectionTimeoutMS: 5000 });
-    disposers.push(() => source.close(), () => head.close());
+    // The soak's own clients come from the product's connection registry: a plain driver client can
+    // wedge for good when its server stops with a command in flight (run 12: the load, the moments and
+    // the catch-up marker all failed for minutes after the source came back); the registry reconnects it.
+    const own = new ConnectionRegistry({ source: ConnectionConfig.parse({ uri: services.sourceUri }), head: ConnectionConfig.parse({ uri: services.headUri }) }, {});
+    const source = own.client('source');
+    const head = own.client('head');
+    disposers.push(() => own.close());
     const client = await HeadwaterClient.connect({ address: services.temporalAddress, taskQueue: worker.config.taskQueue });
     disposers.push(() => client.close());
     await workerPolling(client, worker.config.taskQueue);
