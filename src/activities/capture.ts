@@ -51,6 +51,7 @@ export function createCaptureActivities(deps: Deps) {
                 : { mode: 'await' },
             afterTs: tsFromString(beat.lastTs),
             deadline: Date.now() + p.maxSeconds * 1000,
+            returnAfterMs: p.returnAfterSeconds === undefined ? undefined : p.returnAfterSeconds * 1000,
             sliceMaxBytes: p.sliceMaxBytes,
             sliceMaxAgeMs: p.sliceMaxAgeMs,
             reads: sourceReads(sync?.reads),

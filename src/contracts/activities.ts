@@ -48,6 +48,8 @@ export const CaptureInput = z.object({
    * the whole oplog. Default 200 ms; an initial sync asks for more, since its lag matters less than its copy.
    */
   pollMs: z.number().int().min(50).max(10_000).optional(),
+  /** End the call at the first slice boundary after this many seconds once it wrote a slice (tail.ts). */
+  returnAfterSeconds: z.number().int().min(1).optional(),
 });
 export type CaptureInput = z.input<typeof CaptureInput>;
 export const CaptureResult = z.object({

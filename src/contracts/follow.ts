@@ -20,6 +20,11 @@ export const FollowInput = z.object({
     .default(10 * 1024 * 1024),
   sliceMaxAgeMs: z.number().int().min(10).default(1000),
   captureSeconds: z.number().int().min(1).default(60),
+  /**
+   * A capture call that wrote a slice returns after this many seconds instead of running to its end:
+   * apply takes what a finished call reports, so this bounds how far the head trails under load.
+   */
+  captureReturnAfterSeconds: z.number().int().min(1).default(10),
   applyIntervalMs: z.number().int().min(100).default(1000),
   /**
    * One apply activity stops at the first slice boundary after this many seconds: a snapshot's pause

@@ -58,6 +58,13 @@ export interface TailOptions {
    * moves the chain on: a slice that would hold none but left-out entries holds one no-op in their place.
    */
   select?: (entry: Document, raw: Uint8Array) => EntryChoice;
+  /**
+   * End the call early, at a slice boundary, once a slice has been written and this long has passed since
+   * the call began. The follow applies what a finished call reports: under load a call then returns about
+   * this often (so the head trails the source by about this much, not by the whole call), while an idle
+   * call still runs to its deadline (one call, not a stream of empty ones, in the workflow's history).
+   */
+  returnAfterMs?: number;
   /** How the oplog is read (member, read concern): src/source/read-options.ts. */
   reads?: SourceReads;
   writeSlice: (slice: OplogSliceOut) => Promise<void>;
@@ -131,7 +138,10 @@ export async function tailOplog(
     // deadline would return nothing, and every later call would reopen at the same anchor and do the
     // same, until the oplog rolled past it.
     let first = true;
-    while (first || now() < stopAt || cursor.bufferedCount() > 0) {
+    const earlyAt = opts.returnAfterMs === undefined ? Number.POSITIVE_INFINITY : now() + opts.returnAfterMs;
+    // Only with no slice open: what the cursor holds beyond is read again by the next call, from lastTs.
+    const endEarly = () => state.slices > 0 && empty() && now() >= earlyAt;
+    while ((first || now() < stopAt || cursor.bufferedCount() > 0) && !endEarly()) {
       first = false;
       opts.signal?.throwIfAborted();
       // What a read that reaches the server costs (a reopen on FerretDB scans the oplog). Polling waits
@@ -214,7 +224,8 @@ function pollPause(
   at: number,
 ): number {
   let ms = Math.min(pollMs, Math.max(0, opts.deadline - at));
-  if (open.entries.length + open.skipped > 0) ms = Math.min(ms, Math.max(0, open.openedAt + opts.sliceMaxAgeMs - at));
+  if (open.entries.length + open.skipped > 0)
+    ms = Math.min(ms, Math.max(0, open.openedAt + opts.sliceMaxAgeMs - at));
   return ms;
 }
 

@@ -49,6 +49,7 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
         sliceStore: p.sliceStore,
         afterTs: status.capturedThrough,
         maxSeconds: p.captureSeconds,
+        returnAfterSeconds: p.captureReturnAfterSeconds,
         sliceMaxBytes: p.sliceMaxBytes,
         sliceMaxAgeMs: p.sliceMaxAgeMs,
         headroomWarnSeconds: p.headroomWarnSeconds,

@@ -90,7 +90,11 @@ describe('tailOplog on the real source', () => {
     // its deadline captured nothing, and every later call reopened at the same anchor and did the same.
     const coll = 'slow_first';
     const afterTs = await latestOplogTs(source);
-    for (let n = 0; n < 5; n += 1) await source.db(db).collection(coll).insertOne({ _id: n as never });
+    for (let n = 0; n < 5; n += 1)
+      await source
+        .db(db)
+        .collection(coll)
+        .insertOne({ _id: n as never });
     let reads = 0;
     const slices: OplogSliceOut[] = [];
     const res = await tailOplog({
@@ -115,6 +119,46 @@ describe('tailOplog on the real source', () => {
     assert.deepEqual(ids, [0, 1, 2, 3, 4].slice(0, ids.length), 'in oplog order');
     assert.ok(slices[0]!.prevTs.equals(afterTs), 'linked to the resume point');
     assert.ok(res.lastTs.equals(slices.at(-1)!.lastTs));
+  });
+
+  it('with returnAfterMs ends at a slice boundary once it wrote a slice, and the next call goes on from there', async () => {
+    const coll = 'early';
+    let afterTs = await latestOplogTs(source);
+    for (let n = 0; n < 5; n += 1)
+      await source
+        .db(db)
+        .collection(coll)
+        .insertOne({ _id: n as never });
+    const ids: number[] = [];
+    for (let call = 0; call < 20 && ids.length < 5; call += 1) {
+      const slices: OplogSliceOut[] = [];
+      // An hour to the deadline: only the early end can make this call return.
+      const running = tailOplog({
+        client: source,
+        afterTs,
+        deadline: Date.now() + 3_600_000,
+        returnAfterMs: 0,
+        sliceMaxBytes: 1024 * 1024,
+        sliceMaxAgeMs: 100,
+        wait: { mode: 'poll', pollMs: 100 },
+        writeSlice: async (slice) => void slices.push(slice),
+      });
+      const res = await Promise.race([
+        running,
+        sleep(120_000).then(() => assert.fail('the call ran on past its first slice')),
+      ]);
+      assert.ok(res.slices >= 1, 'it ended after writing a slice, not before');
+      assert.ok(slices[0]!.prevTs.equals(afterTs), 'each call links to where the last one ended');
+      assert.ok(res.lastTs.equals(slices.at(-1)!.lastTs), 'and ends on a slice boundary');
+      ids.push(
+        ...slices
+          .flatMap((sl) => sl.entries.map(decodeRaw))
+          .filter((e) => e.ns === `${db}.${coll}`)
+          .map((e) => Number((e.o as { _id: unknown })._id)),
+      );
+      afterTs = res.lastTs;
+    }
+    assert.deepEqual(ids, [0, 1, 2, 3, 4], 'every write once, in order, across the calls');
   });
 
   it('in poll mode reads the oplog at most once per poll interval while idle', async (t) => {
