@@ -33,7 +33,7 @@ function demo(args: string[], until?: (output: string, kill: (s: NodeJS.Signals)
 }
 
 // Part of npm test: both tests took 4.0 min together at load 17 on 2 cores and 2.2 min at load 3 to 9
-// (2026-12-03); most of it is the follow, whose head moves when a 60 s capture call ends.
+// (2026-12-03, before capture calls returned after 10 s under writes), most of it the follow.
 describe('npm run demo (--quick) end to end, and the Temporal UI', () => {
   let t: Awaited<ReturnType<typeof connectTemporal>>;
   const source = mongoClient('source');
