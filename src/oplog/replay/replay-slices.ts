@@ -5,6 +5,12 @@
  * applied as the head applies it. An optional inclusive bound `upTo` leaves out entries with a later ts.
  * Invariants: every entry a slice's record counts is read and either applied or left out by the bound;
  * with `requireChain`, a hole between slices (a prevTs past the running maximum) stops the replay.
+ *
+ * Overlaps: a slice whose prevTs is before the running maximum repeats a stretch already applied (two
+ * capture attempts of one range: one Temporal timed out while its process still wrote, beside its retry).
+ * Only its entries after the running maximum are applied. Applied whole, in prevTs order, such a slice put
+ * older versions back after newer ones (an update at t4 replayed after t5), which the soak saw as a
+ * document that differed from the source in the head and in every later restore.
  */
 import type { Document, MongoClient, Timestamp } from 'mongodb';
 import type { Logger } from 'pino';
@@ -50,6 +56,8 @@ export interface ReplayOutcome {
   entries: number;
   /** Entries the bound left out (ts after `upTo`). */
   leftOut: number;
+  /** Entries of overlapping slices at or before the running maximum: already applied, not again. */
+  overlapped: number;
   /** The running maximum ts after the last slice read (the next call's `afterTs`). */
   through: Timestamp;
   /** The applied entry with the greatest ts (no-ops aside), if any. */
@@ -75,6 +83,7 @@ export async function replaySlices(o: ReplayOptions): Promise<ReplayOutcome> {
     slices: 0,
     entries: 0,
     leftOut: 0,
+    overlapped: 0,
     through: o.afterTs,
     missing: [],
     failures: [],
@@ -99,14 +108,37 @@ export async function replaySlices(o: ReplayOptions): Promise<ReplayOutcome> {
         { details: { slice: rec._id } },
       );
     }
-    const kept = o.upTo === undefined ? entries : entries.filter((e) => !(e.ts as Timestamp).gt(o.upTo!));
+    const fresh = afterOverlap(rec, entries, out, o.logger);
+    const kept = o.upTo === undefined ? fresh : fresh.filter((e) => !(e.ts as Timestamp).gt(o.upTo!));
     const res = await applier.apply(kept);
     o.onEntries?.(kept);
-    record(out, rec, kept, entries.length - kept.length, res, o.logger);
+    record(out, rec, kept, fresh.length - kept.length, res, o.logger);
     o.onProgress?.({ slices: out.slices, entries: out.entries });
   }
   out.state = applier.state();
   return out;
+}
+
+/** A slice's entries past what the replay already applied: all of them, unless the slice overlaps. */
+function afterOverlap(
+  rec: SliceRecord,
+  entries: Document[],
+  out: ReplayOutcome,
+  logger?: Logger,
+): Document[] {
+  if (!rec.prevTs!.lt(out.through)) return entries;
+  const fresh = entries.filter((e) => (e.ts as Timestamp).gt(out.through));
+  out.overlapped += entries.length - fresh.length;
+  logger?.warn(
+    {
+      slice: rec._id,
+      prevTs: tsToString(rec.prevTs!),
+      through: tsToString(out.through),
+      repeated: entries.length - fresh.length,
+    },
+    'an oplog slice overlaps entries already applied: only its later entries are applied',
+  );
+  return fresh;
 }
 
 /** Starts reading slice `k` (undefined past the end); a failure is kept for whoever awaits it, never unhandled. */

@@ -78,6 +78,33 @@ describe('replaySlices onto any target', () => {
     assert.ok(r.last!.ts.equals(ts(105)) && r.last!.ns === 'app.c');
   });
 
+  it('applies only the new entries of a slice that overlaps what was applied (two capture attempts of one range)', async () => {
+    const set = (t: number, v: number) => ({
+      op: 'u',
+      ns: 'app.c',
+      ts: ts(t),
+      o: { _id: new Int32(1), v: new Int32(v) },
+      o2: { _id: new Int32(1) },
+    });
+    const overlapping = [
+      slice(0, ts(100), ts(102), [insert(101, 1), set(102, 2)]),
+      slice(1, ts(102), ts(106), [set(103, 3), set(104, 4), set(105, 5), insert(106, 7)]),
+      // A stale attempt's slice: it starts inside slice 1 and repeats its update at 104, after 105.
+      slice(2, ts(103), ts(104), [set(104, 4)]),
+      slice(3, ts(106), ts(107), [insert(107, 8)]),
+    ];
+    const r = await run(overlapping);
+    const doc = await head
+      .db(db)
+      .collection('renamed')
+      .findOne({ _id: 1 } as Document);
+    assert.equal(doc?.v, 5, 'the newest version, not the repeated 104 applied after 105');
+    assert.deepEqual(await ids(), [1, 7, 8]);
+    assert.equal(r.overlapped, 1, 'the repeated 104');
+    assert.equal(r.entries, 7);
+    assert.ok(r.through.equals(ts(107)));
+  });
+
   it('leaves out entries after an inclusive bound, and counts them', async () => {
     const r = await run(chain, { upTo: ts(103) });
     assert.deepEqual(await ids(), [0, 1, 2, 3], 'ts 103 itself is applied; 105 is not');
