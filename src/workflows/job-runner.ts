@@ -300,6 +300,12 @@ export class JobRunner {
     this.transient = undefined;
   }
 
+  /** What the sync and the follow of sync `n` share: whose chain, from where, into which head and store. */
+  private chainOf(n: number) {
+    const { source, head, sliceStore } = this.p.job;
+    return { jobId: this.jobId, syncNumber: n, source, head, sliceStore };
+  }
+
   /** Initial sync `n`, then follow from its consistent point; a failed sync stops the job. */
   private async syncThenFollow(n: number): Promise<void> {
     let result: SyncResult;
@@ -309,11 +315,7 @@ export class JobRunner {
         typedSearchAttributes: this.childAttributes('Initial Sync', 'starting'),
         args: [
           {
-            jobId: this.jobId,
-            syncNumber: n,
-            source: this.p.job.source,
-            head: this.p.job.head,
-            sliceStore: this.p.job.sliceStore,
+            ...this.chainOf(n),
             filter: this.p.job.filter,
             encryptionKeyId: this.p.job.encryptionKeyId,
             // Recorded with the sync's plan: its T0, copy and capture, and the follow's capture, read with it.
@@ -350,11 +352,7 @@ export class JobRunner {
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [
         {
-          jobId: this.jobId,
-          syncNumber: n,
-          source: this.p.job.source,
-          head: this.p.job.head,
-          sliceStore: this.p.job.sliceStore,
+          ...this.chainOf(n),
           capturedThrough: from,
           appliedThrough: from,
           headroomWarnSeconds: this.p.job.headroomWarnSeconds,
