@@ -40,11 +40,12 @@ step "tests"
 if [ $# -gt 0 ]; then targets=("$@"); else targets=(test); fi
 mapfile -t files < <(find "${targets[@]}" -name '*.test.ts' | sort)
 [ ${#files[@]} -gt 0 ] || { echo "no test files under: ${targets[*]}" >&2; exit 1; }
-# The long end-to-end files run in a lane of their own, beside the rest of the suite: the 100,000-document
-# sync has a source of its own (its inserts no longer roll over the shared oplog under other tests'
-# captures), and most of the suite waits on servers rather than computing, so the lanes overlap instead of
-# adding up. (The 5-minute soak joins this lane once it passes: docs/reliability.md.)
-slow=(test/workflows/initial-sync.test.ts)
+# The long end-to-end files (the 100,000-document sync, the 5-minute soak) run one after the other in a
+# lane of their own, beside the rest of the suite: each has a source of its own (the sync's 100,000
+# inserts no longer roll over the shared oplog under other tests' captures; the soak runs a whole service
+# set of its own), and most of the suite waits on servers rather than computing, so the lanes overlap
+# instead of adding up.
+slow=(test/workflows/initial-sync.test.ts test/soak/soak.test.ts)
 # The secret scan reads every workflow history and worker log the suite left: it runs after everything.
 scan=test/secrets/history-scan.test.ts
 rest=()
