@@ -36,14 +36,17 @@ const REFUSING: ReadonlySet<RestoreStatus['phase']> = new Set(['planning', 'prep
 
 /**
  * Waits until the restore is past its refusals, or ended. Polls the status query (a restore plans in a
- * second or two); a failed restore's failure is thrown as a RestoreFailure.
+ * second or two); a refusal is thrown as a RestoreFailure. A restore that was accepted and then failed
+ * (a damaged chunk, found before the first poll) counts as accepted: its result says how it failed.
  */
 export async function untilAccepted(handle: WorkflowHandle, pollMs = 250): Promise<void> {
   for (;;) {
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') {
       if (status.name === 'COMPLETED') return;
-      throw restoreFailure(await handle.result().then(() => undefined, (e: unknown) => e));
+      const failure = restoreFailure(await handle.result().then(() => undefined, (e: unknown) => e));
+      if (failure instanceof RestoreFailure && !failure.refused) return;
+      throw failure;
     }
     const s = await handle.query(restoreStatusQuery).catch(() => undefined);
     if (s !== undefined && !REFUSING.has(s.phase) && s.phase !== 'failed') return;
