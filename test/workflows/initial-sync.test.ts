@@ -55,6 +55,8 @@ describe('initial sync (real worker process, FerretDB source and head)', () => {
     await Promise.all(layout.map(([ns, n, size]) => fill(source, ns, n, size)));
     await source.db(dbB).createCollection('empty');
     await source.db('local').createCollection('oplog.rs', { capped: true, size: 8 * 1024 * 1024 });
+    // A first entry, as a live replica set always has one: a sync refuses an empty oplog (no T0 to record).
+    await source.db(dbA).collection('sessions').insertOne({ _id: 'oplog-start' } as never);
   });
   after(async () => {
     // The head databases are gigabytes over runs, and FerretDB's listDatabases walks every one.
