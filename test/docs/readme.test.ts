@@ -94,8 +94,10 @@ describe("README's 'Using it' commands (local services, real worker process)", (
     if (token === '<snapshotId>') return (await deps.catalog.snapshots.list(name)).at(-1)!._id;
     if (token === '<time>') {
       // A write after the snapshot, then a window that reaches past it: the restore replays oplog to it.
-      const wrote = Math.floor(Date.now() / 1000);
       await source.db(name).collection('orders').insertOne({ _id: 1000 as never, sku: 'after the snapshot', qty: 1 });
+      // Read after the acknowledgement: the entry's ts second is at or before it (read before the insert,
+      // the second could tick over in between and the window end one second short of the write).
+      const wrote = Math.floor(Date.now() / 1000);
       // A second counts as restorable once an entry of a later second is captured: an idle source gets ticks.
       const w = await until(
         'a window past the write',
