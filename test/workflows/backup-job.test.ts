@@ -225,7 +225,8 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
 
     // The snapshot Schedule's run snapshots the head and tells the job.
     await t.client.schedule.getHandle(scheduleIds.snapshot(jobId)).trigger();
-    const snapped = await until('a scheduled snapshot', () => jobs.view(jobId), (v) => v.lastSnapshot !== undefined);
+    // The newest snapshot comes from the catalog, the count from the job's own event: wait for both.
+    const snapped = await until('a scheduled snapshot', () => jobs.view(jobId), (v) => v.lastSnapshot !== undefined && v.counters.snapshots > 0);
     assert.equal((await deps.catalog.snapshots.list(jobId)).length, 1);
     assert.equal(snapped.counters.snapshots, 1);
     // The window in the status: from the snapshot's second to the last second whose entries are all
