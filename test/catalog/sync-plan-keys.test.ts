@@ -5,23 +5,13 @@
  * sync of any source with a nested-field index retried 'starting' for ever (found by the soak).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Timestamp, type MongoClient } from 'mongodb';
+import { describe, it } from 'node:test';
+import { Timestamp } from 'mongodb';
 import type { CollectionPlan } from '../../src/catalog/syncs.js';
-import { mongoClient } from '../harness/services.js';
-import { newJobId, testCatalog } from '../snapshot/fixtures.js';
+import { newJobId, useTestCatalog } from '../snapshot/fixtures.js';
 
 describe('sync plan with dotted index keys', () => {
-  let head: MongoClient;
-  let cat: ReturnType<typeof testCatalog>;
-  before(() => {
-    head = mongoClient('head');
-    cat = testCatalog(head);
-  });
-  after(async () => {
-    await cat.drop();
-    await head.close();
-  });
+  const suite = useTestCatalog();
 
   it('records and reads back nested-field indexes, partial filters and validators in key order', async () => {
     const jobId = newJobId();
@@ -37,9 +27,9 @@ describe('sync plan with dotted index keys', () => {
       ranges: [{}],
     };
     const plan = { _id: `${jobId}/1`, jobId, syncNumber: 1, source: 'src', t0: new Timestamp({ t: 100, i: 1 }), collections: [orders], createdAt: new Date() };
-    await cat.catalog.syncs.recordPlan(plan);
+    await suite.cat().catalog.syncs.recordPlan(plan);
 
-    for (const got of [await cat.catalog.syncs.find(jobId, 1), await cat.catalog.syncs.get(jobId, 1)]) {
+    for (const got of [await suite.cat().catalog.syncs.find(jobId, 1), await suite.cat().catalog.syncs.get(jobId, 1)]) {
       const c = got?.collections[0];
       assert.deepEqual(c?.indexes, orders.indexes);
       assert.deepEqual(c?.options, orders.options);

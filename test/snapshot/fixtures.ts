@@ -4,6 +4,7 @@
  * MinIO, the FerretDB blockstore); and readers of the head's current documents and indexes to compare.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -21,7 +22,7 @@ import { FsBlobStore } from '../../src/store/fs-blob-store.js';
 import { MongoBlobStore } from '../../src/store/mongo-blob-store.js';
 import { S3BlobStore } from '../../src/store/s3-blob-store.js';
 import { fill } from '../harness/dataset.js';
-import { services, uniqueName } from '../harness/services.js';
+import { mongoClient, services, uniqueName } from '../harness/services.js';
 
 export type StoreKind = 'fs' | 's3' | 'mongo';
 
@@ -134,6 +135,21 @@ export async function changeDocuments(head: MongoClient, headDb: string, coll: s
 export function testCatalog(head: MongoClient): { catalog: Catalog; drop(): Promise<void> } {
   const name = uniqueName('hw_cat');
   return { catalog: new Catalog(head, name), drop: async () => void (await head.db(name).dropDatabase()) };
+}
+
+/** The head and a catalog of its own for one describe block: made before its tests, dropped after. */
+export function useTestCatalog(): { head: () => MongoClient; cat: () => ReturnType<typeof testCatalog> } {
+  let head: MongoClient | undefined;
+  let cat: ReturnType<typeof testCatalog> | undefined;
+  before(() => {
+    head = mongoClient('head');
+    cat = testCatalog(head);
+  });
+  after(async () => {
+    await cat?.drop();
+    await head?.close();
+  });
+  return { head: () => head!, cat: () => cat! };
 }
 
 /** Small chunks, so that a few MB of test data make hundreds of chunks and dedup is measurable. */
