@@ -14,7 +14,7 @@ import { chooseEntry } from '../oplog/entry-filter.js';
 import { tailOplog } from '../oplog/tail.js';
 import { NamespaceFilter } from '../source/namespace-filter.js';
 import { sourceReads } from '../source/read-options.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
 import { SliceIo } from './slice-io.js';
 

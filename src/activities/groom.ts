@@ -7,7 +7,7 @@ import { asActivity } from '../errors/to-failure.js';
 import { expireSnapshots } from '../groom/expire.js';
 import { StoreLeases } from '../groom/store-leases.js';
 import { sweepStore } from '../groom/sweep.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 import { cancellationSignal, heartbeat } from './heartbeat.js';
 
 export function createGroomActivities(deps: Deps) {

@@ -1,5 +1,5 @@
 // Every activity, built over the worker's dependencies; workflows proxy ReturnType<typeof createActivities>.
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 import { createCaptureActivities } from './capture.js';
 import { createGroomActivities } from './groom.js';
 import { createJobActivities } from './job.js';

@@ -28,7 +28,7 @@ import { NamespaceFilter } from '../source/namespace-filter.js';
 import { SourceReadPreference, sourceReads } from '../source/read-options.js';
 import { copyRange, type CopyResume } from '../source/copy-range.js';
 import { defaultRangeDocs, latestOplogTs, planCollections } from '../source/plan-sync.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
 import { keyForSlices } from '../slice/slice-keys.js';
 import { SliceIo } from './slice-io.js';

@@ -24,7 +24,7 @@ import { dropHeadDatabases } from '../job/head-databases.js';
 import { jobWindow } from '../job/job-window.js';
 import { removeJobData } from '../job/remove-job-data.js';
 import { gateSnapshot, type SnapshotGate } from '../job/snapshot-gate.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 import { deleteJobSchedules, pauseJobSchedules, upsertJobSchedules, withTemporalClient } from '../client/schedules.js';
 import { watchWorkflow } from '../client/watch-workflow.js';
 import { workflowIds } from '../workflows/ids.js';

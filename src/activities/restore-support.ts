@@ -14,7 +14,7 @@ import type { TargetCollection } from '../restore/prepare-target.js';
 import type { ReplayToTimeOutcome } from '../restore/replay-to-time.js';
 import { readManifest } from '../snapshot/decode-snapshot.js';
 import { fromManifestJson, toManifestJson, type CollectionManifest, type Manifest } from '../snapshot/manifest.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 
 export function keyringOf(ref: KeyRef | undefined): Keyring | undefined {
   return ref === undefined ? undefined : new Keyring([loadKey(ref)]);

@@ -37,7 +37,7 @@ import { restoreCollection, RestoreCursor } from '../restore/restore-collection.
 import { verifyCollection, type CollectionDigest } from '../restore/verify-collection.js';
 import { fromManifestJson } from '../snapshot/manifest.js';
 import { SliceStore } from '../slice/slice-store.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
 import { indexPlanOf, keyringOf, manifestCollection, scopeOf, toTargetCollections } from './restore-support.js';
 

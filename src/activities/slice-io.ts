@@ -4,7 +4,7 @@
  * recorded checksum) live in SliceStore.
  */
 import { SliceStore } from '../slice/slice-store.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 
 export class SliceIo extends SliceStore {
   constructor(deps: Deps) {

@@ -30,7 +30,7 @@ import { tsFromString, tsToString } from '../lib/bson.js';
 import { commitSnapshot, discardSnapshot } from '../snapshot/commit-snapshot.js';
 import { readSnapshot } from '../snapshot/read-snapshot.js';
 import { snapshotId } from '../snapshot/snapshot-keys.js';
-import type { Deps } from '../worker/deps.js';
+import type { Deps } from './deps.js';
 import { workflowIds } from '../workflows/ids.js';
 import { cancellationSignal, heartbeat, resumeFrom } from './heartbeat.js';
 

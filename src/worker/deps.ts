@@ -1,6 +1,7 @@
 /**
- * The worker's dependencies, built once from the configuration: the connection registry (URIs stay here),
- * the stores, the catalog and the logger. Activities receive these; workflows never see them.
+ * Builds the dependencies the activities declare (src/activities/deps.ts) once from the configuration:
+ * the connection registry (URIs stay here), the stores, the catalog and the logger. Activities receive
+ * these; workflows never see them.
  */
 import { pino, type Logger } from 'pino';
 import { Catalog } from '../catalog/catalog.js';
@@ -9,17 +10,8 @@ import type { HeadwaterConfig } from '../config/schema.js';
 import { InvalidConfig } from '../errors/domain-errors.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { createBlobStore } from '../store/create-blob-store.js';
-import { Metrics } from './metrics.js';
-
-export interface Deps {
-  config: HeadwaterConfig;
-  connections: ConnectionRegistry;
-  catalog: Catalog;
-  store(id: string): BlobStore;
-  logger: Logger;
-  metrics: Metrics;
-  close(): Promise<void>;
-}
+import type { Deps } from '../activities/deps.js';
+import { Metrics } from '../activities/metrics.js';
 
 export function createDeps(
   config: HeadwaterConfig,

@@ -17,7 +17,8 @@ import { StoreLeases } from '../../src/groom/store-leases.js';
 import { decodeSnapshot, readManifest } from '../../src/snapshot/decode-snapshot.js';
 import { verifySnapshot } from '../../src/snapshot/verify-snapshot.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
-import { createDeps, type Deps } from '../../src/worker/deps.js';
+import type { Deps } from '../../src/activities/deps.js';
+import { createDeps } from '../../src/worker/deps.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
 import {

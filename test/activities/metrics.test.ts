@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Metrics } from '../../src/worker/metrics.js';
+import { Metrics } from '../../src/activities/metrics.js';
 import { freePort } from '../harness/ferret.js';
 
 describe('worker metrics endpoint', () => {
