@@ -3,13 +3,15 @@
  * the point-in-time window (first and last restorable second, the newest snapshot) and the oplog headroom
  * against the job's own threshold. Checked every `healthCheckSeconds` while the job follows, and once after
  * any other change (a transition, a snapshot, an update). A warning is set before a rollover can happen and
- * cleared when headroom recovers, each recorded as an event; `job update` re-judges it at once.
+ * cleared when headroom recovers, each recorded as an event; `job update` re-judges it at once. The warning
+ * is also the job's `HeadwaterHealth` search attribute, so a visibility query finds every job at risk.
  */
-import { condition, log, proxyActivities } from '@temporalio/workflow';
+import { condition, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import type { JobHeadroom, JobHealthReport, JobState, JobWindow } from '../contracts/job.js';
 import { nextHeadroom, noCapture, type HeadroomChange } from './job-headroom.js';
 import { quick } from './activity-options.js';
+import { HEALTH, HealthKey } from './search-attributes.js';
 
 /** A check is read-only and repeated anyway: a failing one is logged, never retried for long. */
 const checking = proxyActivities<ReturnType<typeof createActivities>>({
@@ -50,6 +52,7 @@ export class JobHealth {
   clear(): void {
     this.window = undefined;
     this.headroom = undefined;
+    this.publish();
     this.poke();
   }
 
@@ -90,6 +93,7 @@ export class JobHealth {
 
   private async apply(change: HeadroomChange): Promise<void> {
     this.headroom = change.headroom;
+    this.publish();
     if (change.event === undefined) return;
     (change.event.kind === 'headroom low' ? log.warn : log.info)(change.event.message, { jobId: this.host.jobId });
     await quick.recordJobEvent({
@@ -98,5 +102,17 @@ export class JobHealth {
       message: change.event.message,
       details: change.headroom && { seconds: change.headroom.seconds, thresholdSeconds: change.headroom.thresholdSeconds },
     });
+  }
+
+  /**
+   * Keeps `HeadwaterHealth` equal to the warning. Compared with the run's own attributes rather than the
+   * last reading, so a run after continue-as-new (or one whose upsert was never made) sets it again.
+   * patched(): a job started by an older worker replays its history without these upserts.
+   */
+  private publish(): void {
+    if (!patched('health-search-attribute')) return;
+    const health = this.headroom?.warning !== undefined ? HEALTH.headroomLow : HEALTH.ok;
+    if (workflowInfo().typedSearchAttributes.get(HealthKey) === health) return;
+    upsertSearchAttributes([{ key: HealthKey, value: health }]);
   }
 }
