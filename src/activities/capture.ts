@@ -38,6 +38,10 @@ export function createCaptureActivities(deps: Deps) {
         keepAlive(async () => {
           const p = CaptureInput.parse(raw);
           const beat = resumeFrom<Beat>() ?? { lastTs: p.afterTs, slices: 0, entries: 0 };
+          // Another attempt of this chain (one Temporal timed out while its process ran on) may have
+          // extended it past the heartbeat: carry on from the chain's end, or the first slice is refused.
+          const end = await deps.catalog.slices.chainEnd({ jobId: p.jobId, syncNumber: p.syncNumber });
+          if (end !== undefined && end.gt(tsFromString(beat.lastTs))) beat.lastTs = tsToString(end);
           const client = deps.connections.client(p.source);
           const sync = await deps.catalog.syncs.find(p.jobId, p.syncNumber);
           const filter = sync?.filter === undefined ? undefined : new NamespaceFilter(sync.filter);

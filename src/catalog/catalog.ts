@@ -26,7 +26,10 @@ export class Catalog {
 
   constructor(client: MongoClient, database: string) {
     this.db = client.db(database);
-    this.slices = new SliceCatalog(this.db.collection(CatalogCollections.slices));
+    this.slices = new SliceCatalog(
+      this.db.collection(CatalogCollections.slices),
+      this.db.collection(CatalogCollections.sliceLinks),
+    );
     this.syncs = new SyncCatalog(
       this.db.collection(CatalogCollections.syncs),
       this.db.collection(CatalogCollections.missing),

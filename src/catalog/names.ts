@@ -3,6 +3,8 @@ export const CatalogCollections = {
   jobs: 'jobs',
   syncs: 'syncs',
   slices: 'slices',
+  /** One per oplog slice, keyed by its chain position: what makes two captures of one chain exclusive (src/catalog/slices.ts). */
+  sliceLinks: 'slice_links',
   missing: 'missing',
   snapshots: 'snapshots',
   events: 'events',

@@ -7,10 +7,20 @@
  * and then its follow, so a resync capturing beside an older sync's follow never interleaves with it.
  * Records written before chains were per sync have no `syncNumber`: they are read as part of every
  * chain of their job, bounded by each reader's start as before (no migration needed, nothing rewritten).
+ *
+ * A chain has one writer at a time. Temporal can time out a capture attempt whose process still runs (a
+ * lost heartbeat) and start a retry beside it: both would extend the chain from one position, and their
+ * slices would overlap. So an oplog slice is recorded only after it claims its position in the chain: a
+ * link document keyed by (chain, prevTs), created once. The loser of a race gets SliceChainMoved and its
+ * attempt ends; a retry starts again from the chain's end. The link holds the whole record, so a claim
+ * whose writer died before recording is completed by whoever finds it (its object was stored first).
  */
 import type { Collection, Filter } from 'mongodb';
 import { Timestamp } from 'mongodb';
 import { z } from 'zod';
+import { SliceChainMoved } from '../errors/domain-errors.js';
+import { tsToKey } from '../lib/bson.js';
+import { isDuplicateKey } from '../store/mongo-errors.js';
 
 export const SliceRecord = z.object({
   _id: z.string(),
@@ -44,8 +54,22 @@ function chainFilter(chain: OplogChain): Filter<SliceRecord> {
   return { jobId: c.jobId, stream: 'oplog', $or: [{ syncNumber: c.syncNumber }, { syncNumber: { $exists: false } }] };
 }
 
+/** A claimed position in a chain: the slice that extends it from `prevTs` (see the header). */
+export interface SliceLink {
+  _id: string;
+  slice: SliceRecord;
+}
+
+function linkId(slice: Pick<SliceRecord, 'jobId' | 'syncNumber' | 'prevTs'>): string {
+  const chain = slice.syncNumber === undefined ? 'job' : `sync-${slice.syncNumber}`;
+  return `${slice.jobId}/${chain}/${slice.prevTs === undefined ? 'none' : tsToKey(slice.prevTs)}`;
+}
+
 export class SliceCatalog {
-  constructor(private readonly coll: Collection<SliceRecord>) {}
+  constructor(
+    private readonly coll: Collection<SliceRecord>,
+    private readonly links: Collection<SliceLink>,
+  ) {}
 
   async ensureIndexes(): Promise<void> {
     await this.coll.createIndex({ jobId: 1, stream: 1, firstTs: 1 });
@@ -58,6 +82,44 @@ export class SliceCatalog {
   async record(slice: SliceRecord): Promise<void> {
     const { _id, ...rest } = SliceRecord.parse(slice);
     await this.coll.replaceOne({ _id }, rest, { upsert: true });
+  }
+
+  /**
+   * Records an oplog slice as the one that extends its chain from its prevTs. Recording the same slice
+   * again (a retried activity) is fine.
+   * @throws SliceChainMoved when another slice already extends the chain from there (that slice's record
+   *   is completed first if its writer died between claim and record)
+   */
+  async recordInChain(slice: SliceRecord): Promise<void> {
+    const rec = SliceRecord.parse(slice);
+    if (rec.stream !== 'oplog' || rec.prevTs === undefined) throw new Error(`not an oplog slice: ${rec._id}`);
+    const _id = linkId(rec);
+    try {
+      await this.links.insertOne({ _id, slice: rec });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const held = await this.links.findOne({ _id });
+      if (held === null) throw err; // groomed between the insert and the read: nothing to extend
+      const winner = SliceRecord.parse(held.slice);
+      if (winner._id !== rec._id) {
+        await this.record(winner);
+        throw new SliceChainMoved(
+          `slice ${rec._id} does not extend its chain: ${winner._id} already follows ${tsToKey(rec.prevTs)} (another capture attempt of this chain ran beside this one)`,
+          { details: { slice: rec._id, winner: winner._id } },
+        );
+      }
+    }
+    await this.record(rec);
+  }
+
+  async has(id: string): Promise<boolean> {
+    return (await this.coll.countDocuments({ _id: id }, { limit: 1 })) > 0;
+  }
+
+  /** The last timestamp the chain holds (its end), or undefined when it has no slice yet. */
+  async chainEnd(chain: OplogChain): Promise<Timestamp | undefined> {
+    const [last] = await this.coll.find(chainFilter(chain)).sort({ prevTs: -1, createdAt: -1 }).limit(1).toArray();
+    return last === undefined ? undefined : SliceRecord.parse(last).lastTs;
   }
 
   /** Collection slices of a sync not yet inserted into the head, oldest first. */
@@ -101,8 +163,10 @@ export class SliceCatalog {
     return docs.map((d) => SliceRecord.parse(d));
   }
 
-  /** Removes a slice's record (its object is deleted first by the caller); a missing record is fine. */
+  /** Removes a slice's record and its chain link (its object is deleted first by the caller); a missing record is fine. */
   async delete(id: string): Promise<void> {
+    const rec = await this.coll.findOne({ _id: id });
+    if (rec?.stream === 'oplog') await this.links.deleteOne({ _id: linkId(rec), 'slice._id': id });
     await this.coll.deleteOne({ _id: id });
   }
 

@@ -43,6 +43,8 @@ export class TargetNotEmpty extends make('TargetNotEmpty') {}
 export class RestoreVerifyFailed extends make('RestoreVerifyFailed') {}
 /** Oplog slices to replay leave a hole (a slice's prevTs is past the entries before it). */
 export class SliceChainBroken extends make('SliceChainBroken') {}
+/** A slice could not extend its chain: another capture attempt recorded one at that position first (retried from the chain's end). */
+export class SliceChainMoved extends make('SliceChainMoved') {}
 /** A snapshot could not be completed consistently (its pause lapsed, or a chunk it relied on was swept); nothing was listed. */
 export class SnapshotAbandoned extends make('SnapshotAbandoned') {}
 export class ChecksumMismatch extends make('ChecksumMismatch') {}

@@ -22,6 +22,11 @@ export const FailureTypes = {
   RestoreVerifyFailed: { retryable: false },
   /** The oplog slices to replay do not chain: an entry range between two slices is missing. */
   SliceChainBroken: { retryable: false },
+  /**
+   * Another capture attempt of the same chain recorded a slice at the position this one meant to extend:
+   * a retry starts again from the chain's end (a timed-out attempt still running beside its retry).
+   */
+  SliceChainMoved: { retryable: true },
   SnapshotAbandoned: { retryable: false },
   ChecksumMismatch: { retryable: false },
   WrongKey: { retryable: false },

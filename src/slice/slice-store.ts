@@ -8,6 +8,7 @@
  */
 import type { SliceCatalog, SliceRecord } from '../catalog/slices.js';
 import type { Keyring } from '../codec/keys.js';
+import { SliceChainMoved } from '../errors/domain-errors.js';
 import type { OplogSliceOut } from '../oplog/tail.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { readSlice } from './read-slice.js';
@@ -62,19 +63,20 @@ export class SliceStore {
     });
   }
 
-  /** Stores one captured oplog slice, then records it with its timestamp range and chain link. */
+  /**
+   * Stores one captured oplog slice, then records it with its timestamp range and chain link.
+   * @throws SliceChainMoved when another capture attempt already extended the chain from `s.prevTs`
+   */
   async writeOplogSlice(p: OplogSliceRef, s: OplogSliceOut): Promise<void> {
     const stream = { kind: 'oplog' as const, jobId: p.jobId, syncNumber: p.syncNumber, prevTs: s.prevTs };
     const sealed = seal(stream, s.entries, 0, p.keyId);
     await this.storeOf(p.sliceStore).put(sealed.key, sealed.bytes, { sha256: sealed.meta.sha256 });
-    await this.catalog.record({
-      ...common(sealed, p.jobId, p.sliceStore),
-      stream: 'oplog',
-      ...(p.syncNumber === undefined ? {} : { syncNumber: p.syncNumber }),
-      firstTs: s.firstTs,
-      // The running maximum, which the next slice's prevTs repeats (see oplog/tail.ts on ordering).
-      lastTs: s.lastTs,
-      prevTs: s.prevTs,
+    // Claims the slice's place in its chain before recording it (SliceCatalog.recordInChain).
+    await this.catalog.recordInChain(oplogRecord(sealed, p, s)).catch(async (err: unknown) => {
+      // The refused slice's object is nobody's: remove it, unless a record of that key exists after all.
+      if (err instanceof SliceChainMoved && !(await this.catalog.has(sealed.key)))
+        await this.storeOf(p.sliceStore).delete(sealed.key).catch(() => undefined);
+      throw err;
     });
   }
 
@@ -110,5 +112,17 @@ function common(sealed: SealedSlice, jobId: string, store: string): Omit<SliceRe
     sha256: sealed.meta.sha256,
     store,
     createdAt: new Date(),
+  };
+}
+
+function oplogRecord(sealed: SealedSlice, p: OplogSliceRef, s: OplogSliceOut): SliceRecord {
+  return {
+      ...common(sealed, p.jobId, p.sliceStore),
+      stream: 'oplog',
+      ...(p.syncNumber === undefined ? {} : { syncNumber: p.syncNumber }),
+      firstTs: s.firstTs,
+      // The running maximum, which the next slice's prevTs repeats (see oplog/tail.ts on ordering).
+      lastTs: s.lastTs,
+      prevTs: s.prevTs,
   };
 }
