@@ -3,7 +3,7 @@
  * database equal to the source at a known timestamp. The oplog is captured from T0 for the whole sync,
  * so every change made while collections were copied is replayed onto the head ("applying oplogs").
  */
-import { condition, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, patched, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import {
   InitialSyncInput,
   compareTsString,
@@ -41,12 +41,21 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncResult> 
   // is waiting; left unobserved it would be an unhandled rejection, retried as a workflow task forever.
   await Promise.race([copyAndBuild(params, progress, start.ranges), failureOf(tail.done)]);
 
-  // The capture ran on while indexes were built: stop it and apply what it caught, so the head is
-  // consistent exactly where capture ended and a follow resumes both capture and apply from there
-  // (starting capture again from an earlier point would write slices that overlap these).
-  tail.stop();
-  await tail.done;
-  await applyUntil(params, progress, progress.oplog.capturedThrough!);
+  // The capture ran on while indexes were built: apply what it caught, so the head is consistent where
+  // this apply ends. Capture goes on through that apply and stops only after it: stopped before (as a
+  // sync begun by an older worker replays), nothing was captured while a long final apply ran, and a
+  // small oplog could roll past the handover to the follow. The follow carries on capturing from the
+  // chain's end, which this capture may have taken past the consistent point (slice chains take one
+  // slice per position, so the two never overlap), and applies from the consistent point.
+  if (patched('capture-through-final-apply')) {
+    await Promise.race([applyUntil(params, progress, progress.oplog.capturedThrough!), failureOf(tail.done)]);
+    tail.stop();
+    await tail.done;
+  } else {
+    tail.stop();
+    await tail.done;
+    await applyUntil(params, progress, progress.oplog.capturedThrough!);
+  }
   const consistentAt = progress.applied.through ?? start.t0;
   await quick.completeSync({ ...ref, consistentAt });
   progress.completeAt = consistentAt;
