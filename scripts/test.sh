@@ -40,11 +40,12 @@ step "tests"
 if [ $# -gt 0 ]; then targets=("$@"); else targets=(test); fi
 mapfile -t files < <(find "${targets[@]}" -name '*.test.ts' | sort)
 [ ${#files[@]} -gt 0 ] || { echo "no test files under: ${targets[*]}" >&2; exit 1; }
-# The long end-to-end files (the 100,000-document sync, the 5-minute soak) run one after the other in a
-# lane of their own, beside the rest of the suite: each has a source of its own (the sync's 100,000
-# inserts no longer roll over the shared oplog under other tests' captures; the soak runs a whole service
-# set of its own), and most of the suite waits on servers rather than computing, so the lanes overlap
-# instead of adding up.
+# The long end-to-end files (the 100,000-document sync, the 5-minute soak) run side by side in a lane of
+# their own, beside the rest of the suite: each has a source of its own (the sync's 100,000 inserts no
+# longer roll over the shared oplog under other tests' captures; the soak runs a whole service set of its
+# own), and most of the suite waits on servers rather than computing (a full run used about half of the two
+# cores), so the lanes overlap instead of adding up. One after the other they took 25 minutes, the whole
+# suite's length.
 slow=(test/workflows/initial-sync.test.ts test/soak/soak.test.ts)
 # The secret scan reads every workflow history and worker log the suite left: it runs after everything.
 scan=test/secrets/history-scan.test.ts
@@ -68,7 +69,7 @@ export HW_SUITE_STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ) HW_TEST_LOG_DIR="$time
 lane=
 if [ ${#alone[@]} -gt 0 ]; then
   step "in a lane of their own, beside the rest: ${alone[*]} (their report follows the rest's)"
-  HW_TEST_CONCURRENCY=1 run alone "${alone[@]}" > "$times.alone.out" 2>&1 &
+  HW_TEST_CONCURRENCY=${#alone[@]} run alone "${alone[@]}" > "$times.alone.out" 2>&1 &
   lane=$!
 fi
 if [ ${#rest[@]} -gt 0 ]; then run rest "${rest[@]}" || status=1; fi
