@@ -7,7 +7,7 @@
 : "${HW_MINIO_USER:=headwater}" "${HW_MINIO_PASSWORD:=headwater-test-secret}"
 : "${HW_MINIO_BUCKET:=headwater-test}"
 : "${HW_OPLOG_SIZE_BYTES:=8388608}"
-HW_SEARCH_ATTRIBUTES="HeadwaterJobId=Keyword HeadwaterState=Keyword HeadwaterPhase=Keyword HeadwaterSource=Keyword"
+HW_SEARCH_ATTRIBUTES="HeadwaterJobId=Keyword HeadwaterState=Keyword HeadwaterPhase=Keyword HeadwaterSource=Keyword HeadwaterHealth=Keyword"
 export HW_TEMPORAL_PORT HW_TEMPORAL_UI_PORT HW_SOURCE_PORT HW_HEAD_PORT HW_MINIO_PORT HW_MINIO_USER \
   HW_MINIO_PASSWORD HW_MINIO_BUCKET HW_OPLOG_SIZE_BYTES
 : "${AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:=true}"; export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED

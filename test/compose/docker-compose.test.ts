@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/load.js';
 import { TASK_QUEUE } from '../../src/workflows/ids.js';
-import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../../src/workflows/search-attributes.js';
+import { HealthKey, JobIdKey, PhaseKey, SourceKey, StateKey } from '../../src/workflows/search-attributes.js';
 import {
   asList,
   containerPorts,
@@ -305,7 +305,7 @@ describe('docker/headwater.yaml in the stack', () => {
         .split('_')
         .map((w) => w[0]!.toUpperCase() + w.slice(1))
         .join('');
-    const expected = [JobIdKey, StateKey, PhaseKey, SourceKey]
+    const expected = [JobIdKey, StateKey, PhaseKey, SourceKey, HealthKey]
       .map((k) => `${k.name}=${cliType(k.type)}`)
       .sort();
     const declared = environmentOf(service('temporal-init')).HEADWATER_SEARCH_ATTRIBUTES!.split(/\s+/).sort();
