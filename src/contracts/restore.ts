@@ -92,6 +92,8 @@ export const CollectionProgress = z.object({
   done: z.boolean(),
   /** The collection's last attempt went on from an earlier attempt's cursor (a worker died mid-way). */
   resumed: z.boolean().optional(),
+  /** Its count and content hash checked against the manifest: equal (true) or not (false); absent until checked. */
+  verified: z.boolean().optional(),
 });
 
 export const AppliedOp = z.object({ ts: TsString, ns: z.string() });

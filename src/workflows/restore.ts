@@ -13,6 +13,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -21,6 +22,7 @@ import type { createActivities } from '../activities/index.js';
 import {
   RestoreInput,
   type CollectionVerification,
+  type PlannedCollection,
   type RestoreParams,
   type RestorePhase,
   type RestorePlanRef,
@@ -69,7 +71,7 @@ export async function restore(input: RestoreInput): Promise<RestoreResult> {
 
 async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Record<string, number>, created: string[]): Promise<RestoreResult> {
   const enter = (phase: RestorePhase) => enterPhase(status, phase);
-  const ref = (plan: RestorePlanRef) => ({ restoreId: p.restoreId, store: plan.store, manifestKey: plan.manifestKey, target: p.target });
+  const ref = (plan: RestorePlanRef) => snapshotRef(p, plan);
 
   // planning: the snapshot, T inside the window, namespaces, key, target; refusals write nothing.
   enter('planning');
@@ -86,20 +88,13 @@ async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Reco
   created.push(...prepared.createdNamespaces);
   timings.prepare = prepared.ms;
 
-  // restoring collections: one long activity each, resuming from its last finished batch after a crash.
+  // restoring collections: one long activity each, resuming from its last finished batch after a crash;
+  // each collection verified (count and content hash against the manifest) in its lane as soon as it is
+  // in, while other lanes insert. Phase 'verifying' once the last insert is done. All before any replay.
   enter('restoring collections');
-  timings.collections = 0;
-  await stopOnFirstFailure(collections, p.parallelism, async (collection) => {
-    const r = await lanes.restoreCollection({ ...ref(plan), collection, encryption: p.encryption, batchDocs: p.batchDocs, batchBytes: p.batchBytes, fetchConcurrency: p.fetchConcurrency });
-    Object.assign(status.collections[collection.ns]!, { docs: r.docs, done: true, resumed: r.resumed });
-    status.counts.collections += 1;
-    status.counts.documents += r.docs;
-    timings.collections! += r.ms;
-  });
-
-  // verifying: count and content hash of every target collection against the manifest, before any replay.
-  enter('verifying');
-  const verified = await verifyAll(p, plan, timings);
+  const verified = patched('restore-verify-in-lanes')
+    ? await restoreAndVerifyInLanes(p, plan, status, timings)
+    : await restoreThenVerify(p, plan, status, timings);
   status.verification = verified;
   const bad = verified.filter((v) => !v.ok);
   if (bad.length > 0) {
@@ -139,16 +134,56 @@ async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Reco
   };
 }
 
-async function verifyAll(p: RestoreParams, plan: RestorePlanRef, timings: Record<string, number>): Promise<CollectionVerification[]> {
-  const out: CollectionVerification[] = [];
+type Timings = Record<string, number>;
+
+/**
+ * Each lane restores a collection, then verifies it: one collection's verification (a full read of the
+ * target) overlaps the other lanes' inserts. A mismatch is a result, so every collection is verified and
+ * every mismatch named.
+ */
+async function restoreAndVerifyInLanes(p: RestoreParams, plan: RestorePlanRef, status: RestoreStatus, timings: Timings): Promise<CollectionVerification[]> {
+  const out = new Map<string, CollectionVerification>();
+  let inserting = plan.collections.length;
+  timings.collections = 0;
   timings.verify = 0;
-  await runPool(plan.collections, p.parallelism, async (c) => {
-    const r = await long.verifyRestoredCollection({ restoreId: p.restoreId, store: plan.store, manifestKey: plan.manifestKey, target: p.target, collection: c });
-    out.push(r.collection);
-    timings.verify! += r.ms;
+  await stopOnFirstFailure(plan.collections, p.parallelism, async (collection) => {
+    await restoreOne(p, plan, collection, status, timings);
+    if (--inserting === 0) enterPhase(status, 'verifying');
+    const v = await verifyOne(p, plan, collection, timings);
+    status.collections[collection.ns]!.verified = v.ok;
+    out.set(collection.ns, v);
   });
-  // In plan order, whatever order the pool finished in.
-  return plan.collections.map((c) => out.find((v) => v.ns === c.ns)!);
+  // In plan order, whatever order the lanes finished in.
+  return plan.collections.map((c) => out.get(c.ns)!);
+}
+
+/** The order of a restore started by a worker before restore-verify-in-lanes: every insert, then every verification. */
+async function restoreThenVerify(p: RestoreParams, plan: RestorePlanRef, status: RestoreStatus, timings: Timings): Promise<CollectionVerification[]> {
+  timings.collections = 0;
+  await stopOnFirstFailure(plan.collections, p.parallelism, (c) => restoreOne(p, plan, c, status, timings));
+  enterPhase(status, 'verifying');
+  const out = new Map<string, CollectionVerification>();
+  timings.verify = 0;
+  await runPool(plan.collections, p.parallelism, async (c) => void out.set(c.ns, await verifyOne(p, plan, c, timings)));
+  return plan.collections.map((c) => out.get(c.ns)!);
+}
+
+async function restoreOne(p: RestoreParams, plan: RestorePlanRef, collection: PlannedCollection, status: RestoreStatus, timings: Timings): Promise<void> {
+  const r = await lanes.restoreCollection({ ...snapshotRef(p, plan), collection, encryption: p.encryption, batchDocs: p.batchDocs, batchBytes: p.batchBytes, fetchConcurrency: p.fetchConcurrency });
+  Object.assign(status.collections[collection.ns]!, { docs: r.docs, done: true, resumed: r.resumed });
+  status.counts.collections += 1;
+  status.counts.documents += r.docs;
+  timings.collections! += r.ms;
+}
+
+async function verifyOne(p: RestoreParams, plan: RestorePlanRef, collection: PlannedCollection, timings: Timings): Promise<CollectionVerification> {
+  const r = await long.verifyRestoredCollection({ ...snapshotRef(p, plan), collection });
+  timings.verify! += r.ms;
+  return r.collection;
+}
+
+function snapshotRef(p: RestoreParams, plan: RestorePlanRef) {
+  return { restoreId: p.restoreId, store: plan.store, manifestKey: plan.manifestKey, target: p.target };
 }
 
 /**

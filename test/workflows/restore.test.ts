@@ -94,7 +94,9 @@ describe('restore workflow (client, in-process worker, real services)', () => {
     assert.deepEqual(indexes, ['_id_', 'code_1']);
 
     const handle = t.client.workflow.getHandle(workflowId);
-    assert.equal((await handle.query(restoreStatusQuery)).phase, 'complete');
+    const final = await handle.query(restoreStatusQuery);
+    assert.equal(final.phase, 'complete');
+    assert.deepEqual(Object.values(final.collections).map((c) => [c.target, c.done, c.verified]), [[`${db}.orders`, true, true], [`${db}.users`, true, true]], 'each collection verified in its lane');
     const attrs = (await handle.describe()).typedSearchAttributes;
     assert.equal(attrs.get(PhaseKey), 'complete');
     assert.equal(attrs.get(JobIdKey), w.jobId);
