@@ -28,6 +28,7 @@ import { workflowsPath } from '../../src/worker/bundle.js';
 import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
 import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
+import { cliCommand } from '../harness/build.js';
 import { freePort, startFerret } from '../harness/ferret.js';
 import { fingerprint, type Fingerprint } from '../harness/fingerprint.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
@@ -42,9 +43,10 @@ interface Run {
   err: string;
 }
 
-function run(entry: string, args: string[], env: Record<string, string>): Promise<Run> {
+/** Runs `[command, args]`: the CLI's from cliCommand(), or the worker entry's. */
+function run([command, args]: [string, string[]], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+    const child = spawn(command, args, { env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -73,10 +75,10 @@ function file(name: string, text: string): string {
   return path;
 }
 
-// Each case is its own CLI process, mostly waiting on tsx: run them side by side.
+// Each case is its own CLI process (the prebuilt one, test/harness/build.ts): run them side by side.
 describe('bad input gets one clear line and the documented exit code', { concurrency: 4 }, () => {
   const cfg = writeWorkerConfig(uniqueName('hw-badinput'));
-  const cli = (...args: string[]) => run('src/client/cli/main.ts', args, { HEADWATER_CONFIG: cfg.configFile });
+  const cli = (...args: string[]) => run(cliCommand(...args), { HEADWATER_CONFIG: cfg.configFile });
   const job = uniqueName('b').replace(/_/g, '-').slice(0, 18);
   const base = loadConfig({ HEADWATER_CONFIG: cfg.configFile });
 
@@ -104,7 +106,7 @@ describe('bad input gets one clear line and the documented exit code', { concurr
 
   it('prints the stack trace with --debug, and with HEADWATER_DEBUG=1', async () => {
     const args = ['sync', 'start', job, '--source', 'source', '--sync-number', 'abc'];
-    for (const r of [await cli(...args, '--debug'), await run('src/client/cli/main.ts', args, { HEADWATER_CONFIG: cfg.configFile, HEADWATER_DEBUG: '1' })]) {
+    for (const r of [await cli(...args, '--debug'), await run(cliCommand(...args), { HEADWATER_CONFIG: cfg.configFile, HEADWATER_DEBUG: '1' })]) {
       assert.match(r.err, /^headwater: invalid --sync-number 'abc'/);
       assert.match(r.err, STACK);
       assert.equal(r.code, 2);
@@ -124,14 +126,14 @@ describe('bad input gets one clear line and the documented exit code', { concurr
   for (const [what, text, want] of configs) {
     it(`refuses a configuration file with ${what}: exit 2`, async () => {
       const bad = file(`${uniqueName('cfg')}.yaml`, text);
-      const r = await run('src/client/cli/main.ts', ['snapshot', 'list', job], { HEADWATER_CONFIG: bad });
+      const r = await run(cliCommand('snapshot', 'list', job), { HEADWATER_CONFIG: bad });
       assertOneLine(r, new RegExp(`invalid configuration file '${bad}': .*${want.source}`, want.flags), 2);
     });
   }
 
   it('refuses a uri with a bad port without printing its password: exit 2', async () => {
     const bad = file('password.yaml', stringify({ ...base, connections: { ...base.connections, source: { uri: 'mongodb://ops:Sup3rSecretPw@127.0.0.1:99999/' } } }));
-    const r = await run('src/client/cli/main.ts', ['snapshot', 'list', job], { HEADWATER_CONFIG: bad });
+    const r = await run(cliCommand('snapshot', 'list', job), { HEADWATER_CONFIG: bad });
     assertOneLine(r, /connections\.source\.uri: not a valid mongodb uri/, 2);
     assert.doesNotMatch(r.err + r.out, /Sup3rSecretPw/);
   });
@@ -139,7 +141,7 @@ describe('bad input gets one clear line and the documented exit code', { concurr
   it('names the address and how to start temporal when it is not answering: exit 1', async () => {
     const port = await freePort();
     const down = file('down.yaml', stringify({ ...base, temporal: { address: `127.0.0.1:${port}` } }));
-    const r = await run('src/client/cli/main.ts', ['sync', 'status', job], { HEADWATER_CONFIG: down });
+    const r = await run(cliCommand('sync', 'status', job), { HEADWATER_CONFIG: down });
     assertOneLine(r, new RegExp(`unable to connect to temporal at 127\\.0\\.0\\.1:${port} .*'npm run services -- up temporal'`), 1);
   });
 
@@ -150,13 +152,13 @@ describe('bad input gets one clear line and the documented exit code', { concurr
       [join(dir, 'missing.yaml'), /unable to read configuration file '.*missing\.yaml' \(ENOENT\)/],
     ];
     for (const [config, want] of cases) {
-      assertOneLine(await run('src/worker/main.ts', [], { HEADWATER_CONFIG: config }), want, 2, 'headwater worker');
+      assertOneLine(await run([process.execPath, ['--import', 'tsx', 'src/worker/main.ts']], { HEADWATER_CONFIG: config }), want, 2, 'headwater worker');
     }
   });
 
   describe('no worker polls the task queue: said at once, exit 1, nothing left pending', () => {
     const idle = writeWorkerConfig(uniqueName('hw-noworker'));
-    const idleCli = (...args: string[]) => run('src/client/cli/main.ts', args, { HEADWATER_CONFIG: idle.configFile });
+    const idleCli = (...args: string[]) => run(cliCommand(...args), { HEADWATER_CONFIG: idle.configFile });
     const cases: Array<[string, string[], string]> = [
       ['sync start', ['sync', 'start', `${job}-nw`, '--source', 'source', '--wait'], workflowIds.initialSync(`${job}-nw`, 1)],
       ['job create', ['job', 'create', `${job}-nw`, '--source', 'source'], workflowIds.job(`${job}-nw`)],
@@ -222,7 +224,7 @@ describe('bad input gets one clear line and the documented exit code', { concurr
           s3bad: { type: 's3', bucket: services.minio.bucket, prefix: `bad/${p}`, endpoint: services.minio.endpoint, forcePathStyle: true, accessKeyIdEnv: 'HW_BI_S3_ID', secretAccessKeyEnv: 'HW_BI_S3_SECRET' },
         },
       });
-      wcli = (...args: string[]) => run('src/client/cli/main.ts', args, { HEADWATER_CONFIG: wcfg.configFile, HW_BI_WRONG_KEY: wrongKey });
+      wcli = (...args: string[]) => run(cliCommand(...args), { HEADWATER_CONFIG: wcfg.configFile, HW_BI_WRONG_KEY: wrongKey });
       head = mongoClient('head');
       deps = createDeps(loadConfig({ HEADWATER_CONFIG: wcfg.configFile }));
       h = await makeHead(head, deps.catalog, { jobId: newJobId('bi'), collections: [{ name: 'a', count: 40 }, { name: 'b', count: 10 }] });

@@ -17,6 +17,7 @@ import { createDeps } from '../../src/worker/deps.js';
 import { ContentHash } from '../../src/lib/content-hash.js';
 import { DocumentSplitter } from '../../src/snapshot/decode-snapshot.js';
 import type { Manifest } from '../../src/snapshot/manifest.js';
+import { cliCommand } from '../harness/build.js';
 import { digest } from '../harness/compare.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, createWorker, nativeConnection } from '../harness/temporal.js';
@@ -48,7 +49,7 @@ describe('headwater restore (the CLI, against a worker)', () => {
   /** Runs the CLI without blocking this process (the worker runs in it). */
   const cli = (...args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli/main.ts', 'restore', ...args], {
+      const child = spawn(...cliCommand('restore', ...args), {
         env: { ...process.env, HEADWATER_CONFIG: configFile, LOG_LEVEL: 'warn' },
       });
       let out = '';

@@ -19,6 +19,7 @@ import { backupJob } from '../../src/workflows/backup-job.js';
 import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
 import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
+import { cliCommand } from '../harness/build.js';
 import { forgetJob } from '../harness/catalog.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
@@ -31,7 +32,7 @@ const ESC = String.fromCharCode(27);
 /** Runs the CLI; `interruptWhen` sends SIGINT once the output so far satisfies it. */
 function cli(configFile: string, args: string[], interruptWhen?: (out: string) => boolean): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli/main.ts', ...args], { env: { ...process.env, HEADWATER_CONFIG: configFile } });
+    const child = spawn(...cliCommand(...args), { env: { ...process.env, HEADWATER_CONFIG: configFile } });
     let out = '';
     let err = '';
     let sent = false;

@@ -19,6 +19,7 @@ import { restoreWindow, windowSummary } from '../../src/restore/restore-window.j
 import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
 import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
+import { cliCommand } from '../harness/build.js';
 import { forgetJob } from '../harness/catalog.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient } from '../harness/services.js';
@@ -41,7 +42,7 @@ export function usingItCommands(readme: string): string[] {
 
 function run(configFile: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli/main.ts', ...args], { env: { ...process.env, HEADWATER_CONFIG: configFile } });
+    const child = spawn(...cliCommand(...args), { env: { ...process.env, HEADWATER_CONFIG: configFile } });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
