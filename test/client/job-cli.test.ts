@@ -14,6 +14,7 @@ import { workflowsPath } from '../../src/worker/bundle.js';
 import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
 import { workflowIds } from '../../src/workflows/ids.js';
+import { cliCommand } from '../harness/build.js';
 import { forgetJob } from '../harness/catalog.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
@@ -21,7 +22,7 @@ import { writeWorkerConfig } from '../harness/worker-process.js';
 
 function cli(configFile: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli/main.ts', 'job', ...args], {
+    const child = spawn(...cliCommand('job', ...args), {
       env: { ...process.env, HEADWATER_CONFIG: configFile },
     });
     let out = '';
@@ -99,11 +100,14 @@ describe('headwater job (CLI process, dev server, real worker)', () => {
       [['show', 'no-such-job'], /job 'no-such-job' does not exist/],
       [['start'], /missing required argument/],
     ];
-    for (const [args, message] of refusals) {
-      const r = await run(...args);
-      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
-      assert.match(r.err, message);
-    }
+    // None of them changes the job (checked below), so they run side by side: each is a process start.
+    await Promise.all(
+      refusals.map(async ([args, message]) => {
+        const r = await run(...args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+        assert.match(r.err, message);
+      }),
+    );
     const still = JSON.parse((await run('show', jobId, '--json')).out) as JobStatus;
     assert.equal(still.state, 'Inactive');
     assert.equal(still.counters.commands, 1, 'only the update counted: refused commands changed nothing');
