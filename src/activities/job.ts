@@ -11,6 +11,7 @@ import {
   JobEventInput,
   JobHealthInput,
   JobRef,
+  JobVerifyInput,
   PauseSchedulesInput,
   RecordJobStateInput,
   SnapshotGateInput,
@@ -23,6 +24,8 @@ import { checkJobDefinition } from '../job/check-definition.js';
 import { dropHeadDatabases } from '../job/head-databases.js';
 import { jobWindow } from '../job/job-window.js';
 import { removeJobData } from '../job/remove-job-data.js';
+import { jobCoverage, jobObjects, type JobVerifyResult } from '../job/verify-job.js';
+import type { ObjectsReport } from '../oplog/verify-slices.js';
 import { gateSnapshot, type SnapshotGate } from '../job/snapshot-gate.js';
 import type { Deps } from './deps.js';
 import { deleteJobSchedules, pauseJobSchedules, upsertJobSchedules, withTemporalClient } from '../client/schedules.js';
@@ -37,6 +40,21 @@ export function createJobActivities(deps: Deps) {
     /** Refuses a definition naming a connection, store or key this worker does not have; reads nothing else. */
     async checkJobDefinition(raw: JobDefinition): Promise<void> {
       return asActivity(async () => checkJobDefinition(JobDefinition.parse(raw), { connections: deps.connections, stores: deps.config.stores }));
+    },
+
+    /** `job check`: the chain of one sync (the job's current one unless named), from the catalog. */
+    async jobCoverage(raw: JobVerifyInput): Promise<Omit<JobVerifyResult, 'objects'>> {
+      return asActivity(async () => {
+        const p = JobVerifyInput.parse(raw);
+        return jobCoverage(deps.catalog, p.jobId, p.syncNumber);
+      });
+    },
+
+    /** `job check --deep`: re-reads every slice and manifest of the job, naming each damaged or missing one. */
+    async jobObjects(raw: JobVerifyInput): Promise<ObjectsReport> {
+      return asActivity(() =>
+        keepAlive(() => jobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId: JobVerifyInput.parse(raw).jobId, signal: cancellationSignal() })),
+      );
     },
 
     /** Saves the definition (a new job is recorded Inactive) and logs it. */

@@ -109,6 +109,12 @@ export class SyncCatalog {
     return doc === null ? undefined : fromStored(doc);
   }
 
+  /** The job's sync with the highest number, or undefined when it has none. */
+  async newest(jobId: string): Promise<SyncRecord | undefined> {
+    const [doc] = await this.syncs.find({ jobId }).sort({ syncNumber: -1 }).limit(1).toArray();
+    return doc === undefined ? undefined : fromStored(doc);
+  }
+
   /** Records source databases that apply reached after the plan (idempotent). */
   async addFollowedDbs(jobId: string, n: number, dbs: string[]): Promise<void> {
     if (dbs.length === 0) return;

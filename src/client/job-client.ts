@@ -15,6 +15,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   BackupJobInput,
   JobChanges,
+  JobVerifyInput,
   JobDefinition,
   type JobCommand,
   type JobDefinitionInput,
@@ -24,11 +25,13 @@ import {
 } from '../contracts/job.js';
 import type { FollowStatus } from '../contracts/follow.js';
 import type { SyncProgress } from '../contracts/initial-sync.js';
+import type { JobVerifyResult } from '../job/verify-job.js';
 import { ConnectionNotFound, HeadwaterError, IllegalTransition, InvalidConfig, NotFound } from '../errors/domain-errors.js';
 import { FailureTypes, type FailureType } from '../errors/failure-types.js';
 import { backupJob } from '../workflows/backup-job.js';
 import { workflowIds } from '../workflows/ids.js';
 import { jobDefinitionCheck } from '../workflows/job-check.js';
+import { jobVerify } from '../workflows/job-verify.js';
 import { followStatusQuery, jobCommandUpdates, jobStatusQuery, syncProgressQuery, updateJobUpdate } from '../workflows/messages.js';
 import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../workflows/search-attributes.js';
 import { describeJobSchedules, type ScheduleState } from './schedules.js';
@@ -121,6 +124,21 @@ export class JobClient {
     };
     try {
       return await this.temporal.workflow.getHandle(workflowIds.job(jobId)).executeUpdate(updateJobUpdate, { args: [{ definition, reason }] });
+    } catch (err) {
+      throw domainError(err, jobId);
+    }
+  }
+
+  /**
+   * `job check`: asks a worker (which alone reaches the catalog and the stores) whether the chain of one
+   * sync is continuous, and with `deep` whether every slice and manifest reads back intact.
+   */
+  async verifyJob(jobId: string, o: { syncNumber?: number; deep?: boolean } = {}): Promise<JobVerifyResult> {
+    const input = JobVerifyInput.safeParse({ jobId, ...o });
+    if (!input.success) throw new InvalidConfig(`invalid job check: ${input.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const requestId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      return await this.temporal.workflow.execute(jobVerify, { taskQueue: this.taskQueue, workflowId: workflowIds.jobVerify(jobId, requestId), args: [input.data] });
     } catch (err) {
       throw domainError(err, jobId);
     }

@@ -294,3 +294,11 @@ export type JobStatus = z.infer<typeof JobStatus>;
 /** One row of `listJobs`, from Temporal's visibility (search attributes). */
 export const JobListing = z.object({ jobId: z.string(), state: z.string(), phase: z.string(), source: z.string(), workflowId: z.string() });
 export type JobListing = z.infer<typeof JobListing>;
+
+/** `job check`: the chain of one sync (the job's current one when not given), and with `deep` every object re-read. */
+export const JobVerifyInput = z.object({
+  jobId: JobId,
+  syncNumber: z.number().int().min(1).optional(),
+  deep: z.boolean().default(false),
+});
+export type JobVerifyInput = z.input<typeof JobVerifyInput>;

@@ -8,6 +8,8 @@ export const workflowIds = {
   job: (jobId: string) => `job/${jobId}`,
   /** Asks a worker whether a new job's connections, stores and key exist, before the job is created. */
   jobCheck: (jobId: string) => `job/${jobId}/check`,
+  /** One `job check`, run where the catalog and stores are (`requestId` tells checks apart). */
+  jobVerify: (jobId: string, requestId: string) => `job/${jobId}/verify/${requestId}`,
   initialSync: (jobId: string, n: number) => `job/${jobId}/initial-sync/${n}`,
   tail: (jobId: string) => `job/${jobId}/tail`,
   snapshot: (jobId: string, ts: string) => `job/${jobId}/snapshot/${ts}`,

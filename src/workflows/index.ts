@@ -1,6 +1,7 @@
 // The worker's workflowsPath: every workflow, re-exported.
 export { backupJob } from './backup-job.js';
 export { jobDefinitionCheck } from './job-check.js';
+export { jobVerify } from './job-verify.js';
 export { follow } from './follow.js';
 export { initialSync } from './initial-sync.js';
 export { groom } from './groom.js';

@@ -27,6 +27,9 @@ import { SliceStore } from '../../src/slice/slice-store.js';
 import { chunkKey } from '../../src/store/layout.js';
 import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
+import { workflowsPath } from '../../src/worker/bundle.js';
+import { createActivities } from '../../src/activities/index.js';
+import { bundle, createWorker, nativeConnection } from '../harness/temporal.js';
 import { makeHead, newJobId, snapshotNow, type TestHead } from '../snapshot/fixtures.js';
 import { services, uniqueName } from '../harness/services.js';
 import { corruptObject } from './corrupt.js';
@@ -50,6 +53,8 @@ interface Job {
 function writeConfig(dir: string) {
   const m = services.minio;
   const raw = {
+    // `job check` runs in a worker (the test starts one on this queue): the CLI reaches only Temporal.
+    temporal: { address: services.temporal.address, taskQueue: uniqueName('hw-corrupt') },
     connections: { head: { uri: services.head.uri } },
     catalog: { connection: 'head', database: uniqueName('hw_cat_corrupt') },
     stores: {
@@ -204,6 +209,16 @@ describe('corruption in every store is named and refused', () => {
 
   it('the CLI: `job check --deep` and `snapshot verify` name the damage and exit non-zero', async () => {
     const j = jobs.get('mongo')!;
+    const native = await nativeConnection();
+    const worker = await createWorker({ connection: native, taskQueue: config.temporal.taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
+    try {
+      await worker.runUntil(() => cliChecks(j));
+    } finally {
+      await native.close();
+    }
+  });
+
+  async function cliChecks(j: Job) {
     const ok = await cli(file, 'job', 'check', j.head.jobId, '--deep');
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /3 oplog slices and 1 manifests read: ok/);
@@ -220,5 +235,5 @@ describe('corruption in every store is named and refused', () => {
         assert.match(verify.out, /FAILED/);
       });
     });
-  });
+  }
 });

@@ -1,16 +1,13 @@
 /**
  * `headwater job create|list|show|start|stop|restart|terminate|resync|update|check`. Talks to Temporal through the
- * client (check reads the catalog). Exit codes scripts can rely on: 0 done, 1 failed, 2 refused input (a bad
+ * client; `check` too, run by a worker (the only one holding the catalog's and stores' connections). Exit codes scripts can rely on: 0 done, 1 failed, 2 refused input (a bad
  * argument, an unknown job, or a command the job's state does not allow, named with the allowed ones).
  */
 import type { Command } from 'commander';
-import { checkJobCoverage } from '../../catalog/check-coverage.js';
-import { loadConfig } from '../../config/load.js';
 import type { JobCommand, JobDefinitionInput } from '../../contracts/job.js';
 import { HeadwaterError } from '../../errors/domain-errors.js';
 import { REFUSAL_TYPES } from '../../errors/exit-codes.js';
-import { describeObjects, verifyJobObjects } from '../../oplog/verify-slices.js';
-import { createDeps } from '../../worker/deps.js';
+import { describeObjects } from '../../oplog/verify-slices.js';
 import { print, withClient } from './context.js';
 import { jobReport, jobTable } from './job-format.js';
 
@@ -176,30 +173,30 @@ export function registerJobCommands(program: Command): void {
   job
     .command('check <jobId>')
     .description('check that the captured oplog slices are continuous from the sync start')
-    .option('--sync-number <n>', 'the initial sync to check from', '1')
+    .option('--sync-number <n>', "the initial sync to check from (default: the job's current one)")
     .option('--deep', 'also re-read every oplog slice and snapshot manifest, naming each damaged or missing one')
     .option('--json', 'print JSON')
-    .action(async (jobId: string, o) => {
-      const deps = createDeps(loadConfig());
-      try {
-        const r = await checkJobCoverage(deps.catalog, jobId, Number(o.syncNumber));
-        print(r, o.json, () =>
-          r.ok
-            ? `ok: ${r.slices} slices cover ${r.from} to ${r.through} without holes or overlaps`
-            : [
-                `NOT CONTINUOUS: ${r.holes.length} holes, ${r.overlaps.length} overlaps`,
-                ...r.holes.map((h) => `  hole after ${h.after} before ${h.before} (slice ${h.slice})`),
-                ...r.overlaps.map((v) => `  overlap: ${v.slice} repeats entries of ${v.previous}`),
-              ].join('\n'),
-        );
-        if (!r.ok) process.exitCode = 2;
-        if (o.deep) {
-          const d = await verifyJobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId });
-          print(d, o.json, () => describeObjects(d));
-          if (!d.ok) process.exitCode = 1;
-        }
-      } finally {
-        await deps.close();
-      }
-    });
+    .action((jobId: string, o) =>
+      guarded(() =>
+        withClient(async (client) => {
+          // A worker reads the catalog and the stores: the CLI needs only Temporal.
+          const syncNumber = o.syncNumber === undefined ? undefined : Number(o.syncNumber);
+          const { coverage: r, objects: d } = await client.jobs.verifyJob(jobId, { syncNumber, deep: o.deep === true });
+          print(r, o.json, () =>
+            r.ok
+              ? `ok: ${r.slices} slices cover ${r.from} to ${r.through} without holes or overlaps`
+              : [
+                  `NOT CONTINUOUS: ${r.holes.length} holes, ${r.overlaps.length} overlaps`,
+                  ...r.holes.map((h) => `  hole after ${h.after} before ${h.before} (slice ${h.slice})`),
+                  ...r.overlaps.map((v) => `  overlap: ${v.slice} repeats entries of ${v.previous}`),
+                ].join('\n'),
+          );
+          if (!r.ok) process.exitCode = 2;
+          if (d !== undefined) {
+            print(d, o.json, () => describeObjects(d));
+            if (!d.ok) process.exitCode = 1;
+          }
+        }),
+      ),
+    );
 }
