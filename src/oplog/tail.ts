@@ -3,6 +3,8 @@
  * captured entry (ts >= last) and requires the first entry it reads to be exactly that one: if it is gone,
  * the oplog rolled over and the job needs a resync. This catches a gap when it happens, not at restore.
  * Each slice records `prevTs`, the entry before its first, so the chain of slices proves there is no hole.
+ * A call that continues exactly where the last one ended may read on from that call's cursor instead
+ * (tail-cursors.ts): it has returned every entry through the resume point and nothing after it.
  *
  * Order: MongoDB makes oplog entries visible in timestamp order. FerretDB (the test server) can insert
  * them slightly out of order under concurrent writers, so slices keep entries in the order the cursor
@@ -16,6 +18,8 @@ import { OplogRolledOver } from '../errors/domain-errors.js';
 import { decodeRaw, encode, tsToString } from '../lib/bson.js';
 import type { EntryChoice } from './entry-filter.js';
 import { oldestOplogTs } from './headroom.js';
+import { sliceAgeFrom } from './slice-age.js';
+import type { TailCursors } from './tail-cursors.js';
 import type { SourceReads } from '../source/read-options.js';
 
 /** Entries per cursor batch: replies stay far below 16 MiB, and a backlog drains in few round trips. */
@@ -67,6 +71,12 @@ export interface TailOptions {
   returnAfterMs?: number;
   /** How the oplog is read (member, read concern): src/source/read-options.ts. */
   reads?: SourceReads;
+  /**
+   * Cursors kept between calls (src/oplog/tail-cursors.ts), under `key` (the chain's name): the call takes
+   * the cursor a previous call left when it resumes exactly where that one ended, and leaves its own when
+   * it ends cleanly. Without it every call opens a cursor, which FerretDB serves by reading the oplog.
+   */
+  cursors?: { kept: TailCursors; key: string };
   writeSlice: (slice: OplogSliceOut) => Promise<void>;
   onProgress?: (p: { lastTs: Timestamp; slices: number; entries: number }) => void;
   signal?: AbortSignal;
@@ -95,12 +105,16 @@ export async function tailOplog(
       );
   // The entry the cursor must return first: the resume point, then the newest entry seen at a reopen.
   let anchor = opts.afterTs;
-  let cursor = openCursor(anchor);
+  // A kept cursor has returned every entry through afterTs and nothing after it: no anchor to look for.
+  const keptKey = opts.cursors && `${opts.cursors.key}|${wait.mode}|${JSON.stringify(opts.reads ?? {})}`;
+  const keptCursor = keptKey === undefined ? undefined : opts.cursors!.kept.take(keptKey, opts.client, anchor);
+  let cursor = keptCursor ?? openCursor(anchor);
   let lastReadMs = 0;
-  let everAnchored = false;
+  let everAnchored = keptCursor !== undefined;
   const state = { lastTs: opts.afterTs, slices: 0, entries: 0 };
   let open = fresh();
-  let anchored = false;
+  let anchored = keptCursor !== undefined;
+  let parked = false;
   function fresh() {
     return {
       entries: [] as Uint8Array[],
@@ -110,7 +124,8 @@ export async function tailOplog(
       bytes: 0,
       firstTs: undefined as Timestamp | undefined,
       lastTs: state.lastTs,
-      openedAt: now(),
+      /** When the age limit starts counting: from the first entry's write (slice-age.ts). */
+      ageFrom: now(),
     };
   }
   const empty = () => open.entries.length === 0 && open.skipped === 0;
@@ -156,7 +171,7 @@ export async function tailOplog(
           await assertStillInOplog(opts.client, anchor);
           throw new Error(`the oplog cursor closed before reaching ${tsToString(anchor)}; retrying`);
         }
-        if (!empty() && now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+        if (!empty() && now() - open.ageFrom >= opts.sliceMaxAgeMs) await close();
         // A closed cursor answers null at once: pause before reopening it, or the loop would spin.
         const pauseMs =
           wait.mode === 'poll' ? Math.max(wait.pollMs, lastReadMs) : cursor.closed ? REOPEN_PAUSE_MS : 0;
@@ -183,10 +198,11 @@ export async function tailOplog(
       }
       const choice = opts.select?.(entry, raw) ?? 'keep';
       const kept = choice === 'keep' ? raw : choice === 'drop' ? undefined : choice;
-      if (empty()) open = { ...fresh(), firstTs: ts };
+      const startsAt = () => sliceAgeFrom(entry.wall, now(), opts.sliceMaxAgeMs);
+      if (empty()) open = { ...fresh(), firstTs: ts, ageFrom: startsAt() };
       if (kept !== undefined && open.bytes + kept.length > opts.sliceMaxBytes) {
         await close();
-        open = { ...fresh(), firstTs: ts };
+        open = { ...fresh(), firstTs: ts, ageFrom: startsAt() };
       }
       if (kept === undefined) {
         open.skipped += 1;
@@ -196,11 +212,17 @@ export async function tailOplog(
         open.bytes += kept.length;
       }
       if (ts.gt(open.lastTs)) open.lastTs = ts;
-      if (now() - open.openedAt >= opts.sliceMaxAgeMs) await close();
+      // Only between batches: a backlog read at once goes into one slice, however old its entries are.
+      if (cursor.bufferedCount() === 0 && now() - open.ageFrom >= opts.sliceMaxAgeMs) await close();
     }
     await close();
+    // Every entry the cursor returned is now in a durable slice, through state.lastTs.
+    if (keptKey !== undefined && anchored && !cursor.closed) {
+      opts.cursors!.kept.park(keptKey, opts.client, state.lastTs, cursor);
+      parked = true;
+    }
   } finally {
-    await cursor.close();
+    if (!parked) await cursor.close();
   }
   // (An entry is only ever taken after the anchor was found, so no entries means none was found.)
   if (!everAnchored) await assertStillInOplog(opts.client, anchor);
@@ -219,13 +241,13 @@ function leftOutMarker(ts: Timestamp, count: number): Uint8Array {
 /** The pause after an empty batch: at most `pollMs`, and never past the open slice's age limit. */
 function pollPause(
   pollMs: number,
-  open: { entries: unknown[]; skipped: number; openedAt: number },
+  open: { entries: unknown[]; skipped: number; ageFrom: number },
   opts: Pick<TailOptions, 'sliceMaxAgeMs' | 'deadline'>,
   at: number,
 ): number {
   let ms = Math.min(pollMs, Math.max(0, opts.deadline - at));
   if (open.entries.length + open.skipped > 0)
-    ms = Math.min(ms, Math.max(0, open.openedAt + opts.sliceMaxAgeMs - at));
+    ms = Math.min(ms, Math.max(0, open.ageFrom + opts.sliceMaxAgeMs - at));
   return ms;
 }
 
