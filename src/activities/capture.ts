@@ -12,6 +12,7 @@ import { serverKind } from '../lib/server-kind.js';
 import { OldestOplogMemo, headroomSeconds } from '../oplog/headroom.js';
 import { chooseEntry } from '../oplog/entry-filter.js';
 import { tailOplog } from '../oplog/tail.js';
+import { TailCursors } from '../oplog/tail-cursors.js';
 import { NamespaceFilter } from '../source/namespace-filter.js';
 import { sourceReads } from '../source/read-options.js';
 import type { Deps } from './deps.js';
@@ -32,6 +33,8 @@ type Beat = { lastTs: string; slices: number; entries: number };
 export function createCaptureActivities(deps: Deps) {
   const slices = new SliceIo(deps);
   const oldest = new OldestOplogMemo(HEADROOM_EVERY_MS);
+  // Each call reads on from its chain's open cursor: reopening one read FerretDB's whole oplog (1.5-5 s).
+  const cursors = new TailCursors();
   return {
     async captureOplog(raw: CaptureInput): Promise<CaptureResult> {
       return asActivity(() =>
@@ -47,6 +50,10 @@ export function createCaptureActivities(deps: Deps) {
           const filter = sync?.filter === undefined ? undefined : new NamespaceFilter(sync.filter);
           const ref = { ...p, keyId: sync?.sliceKeyId };
           let captureLagSeconds = 0;
+          // Read beside the tail, not after it: on FerretDB it reads the whole oplog (up to 4 s under load),
+          // and after the tail it held up the next call, with every entry written meanwhile.
+          const oldestRead = oldest.get(`${p.jobId}/${p.source}`, client);
+          oldestRead.catch(() => undefined); // awaited below; a failed tail must not leave it unhandled
           const res = await tailOplog({
             client,
             wait:
@@ -59,6 +66,7 @@ export function createCaptureActivities(deps: Deps) {
             sliceMaxBytes: p.sliceMaxBytes,
             sliceMaxAgeMs: p.sliceMaxAgeMs,
             reads: sourceReads(sync?.reads),
+            cursors: { kept: cursors, key: `${p.jobId}/${p.syncNumber}/${p.source}` },
             select: filter === undefined ? undefined : (entry, raw) => chooseEntry(filter, entry, raw),
             writeSlice: async (s) => {
               await slices.writeOplogSlice(ref, s);
@@ -79,7 +87,7 @@ export function createCaptureActivities(deps: Deps) {
               }),
             signal: cancellationSignal(),
           });
-          const headroom = headroomSeconds(res.lastTs, await oldest.get(`${p.jobId}/${p.source}`, client));
+          const headroom = headroomSeconds(res.lastTs, await oldestRead);
           if (headroom !== null) {
             deps.metrics.headroom.set({ job: p.jobId }, headroom);
             if (headroom < p.headroomWarnSeconds) {
