@@ -31,10 +31,11 @@ if [ ! -x /usr/bin/chromium ]; then
   bash scripts/install-chromium.sh || echo "chromium could not be installed: the Temporal UI test will fail" >&2
 fi
 
-step "typecheck, lint, workflow bundle"
+step "typecheck, lint, build (the workflow bundle and the CLI the tests start)"
 npx tsc --noEmit -p .
 npx eslint --max-warnings 0 .
-npx tsx src/worker/bundle.ts --check
+# Builds dist/cli.mjs and dist/workflows.js (what the tests start), failing on the bundler's errors.
+node scripts/build.mjs
 
 step "tests"
 if [ $# -gt 0 ]; then targets=("$@"); else targets=(test); fi

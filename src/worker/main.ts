@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporal.namespace,
     taskQueue: process.env.HEADWATER_TASK_QUEUE ?? config.temporal.taskQueue ?? TASK_QUEUE,
-    workflowsPath,
+    // A prebuilt bundle (npm run build: dist/workflows.js) spares the bundler's seconds of CPU at each start
+    // (the test harness passes it; a worker started on a loaded machine took over a minute to bundle).
+    ...(process.env.HEADWATER_WORKFLOW_BUNDLE === undefined
+      ? { workflowsPath }
+      : { workflowBundle: { codePath: process.env.HEADWATER_WORKFLOW_BUNDLE } }),
     activities: createActivities(deps),
     maxConcurrentActivityTaskExecutions: 16,
     interceptors: { activity: [deps.metrics.activityInterceptor()] },
