@@ -14,6 +14,7 @@ import { oldestOplogTs } from '../src/oplog/headroom.js';
 import { latestOplogTs } from '../src/source/plan-sync.js';
 import { mongoClient, uniqueName } from '../test/harness/services.js';
 import { cleanupOnAbort, dropDatabases, dropJob } from './harness/cleanup.js';
+import { startBareTail } from './harness/bare-tail.js';
 import { applyBusy, captureLagsMs } from './harness/follow-figures.js';
 import { BenchWorker, benchJobId, connectClient, runInitialSync, startFollow, terminateJobWorkflows } from './harness/headwater.js';
 import { IdPool, seedCollections, steadyLoad } from './harness/load.js';
@@ -62,10 +63,12 @@ export async function benchOplog(opts: { scale: Scale; ops?: number; sliceAgeMs?
       jobId, syncNumber: 1, source: 'source', capturedThrough: sync.consistentAt, appliedThrough: sync.consistentAt, captureSeconds: 5, sliceMaxAgeMs,
     });
     const windowStart = await latestOplogTs(source);
+    const bare = startBareTail(source, db, windowStart);
     progress(`writing ${spec.opsPerSec} ops/s for ${spec.loadSeconds} s into ${db} while Headwater follows`);
     const load = await steadyLoad(source, db, pools, { opsPerSec: spec.opsPerSec, seconds: spec.loadSeconds });
     const windowEnd = await latestOplogTs(source);
     const catchUp = await timed(() => waitApplied(follow.query.bind(follow), tsToString(windowEnd), 120 + spec.loadSeconds));
+    const bareLags = await bare.stop();
     r.peakRssMiB = worker.peakRssMiB();
     // Nothing of Headwater's may run while the baselines are timed.
     await follow.terminate('benchmark over');
@@ -75,6 +78,9 @@ export async function benchOplog(opts: { scale: Scale; ops?: number; sliceAgeMs?
 
     const lags = await captureLagsMs(source, head, jobId, db, windowStart, windowEnd);
     Object.assign(r.figures, { captureLagP50Ms: percentile(lags, 50), captureLagP99Ms: percentile(lags, 99), captureLagMaxMs: Math.max(...lags) });
+    // The server's own bound in the same run: write -> read by a bare tailable cursor, nothing durable.
+    Object.assign(r.baselines, { bareTailLagP50Ms: percentile(bareLags, 50), bareTailLagP99Ms: percentile(bareLags, 99) });
+    if (bareLags.length !== lags.length) r.notes.push(`the bare tail read ${bareLags.length} of the window's ${lags.length} entries`);
     const busy = await applyBusy(temporal.client, follow.workflowId);
     const applied = Math.min(lags.length, busy.entries);
     r.figures.applyOpsPerSec = Math.round(applied / busy.seconds);
