@@ -14,6 +14,7 @@ import { chunkKey } from '../../src/store/layout.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { corruptObject } from '../store/corrupt.js';
 import { makeHead, makeStore, newJobId, snapshotNow, type TestHead, type TestStore } from './fixtures.js';
+import { cliCommand } from '../harness/build.js';
 
 const ts = (i: number) => new Timestamp({ t: 1_700_003_000 + i, i: 2 });
 
@@ -27,7 +28,7 @@ describe('headwater snapshot verify, snapshot list and catalog rebuild (the CLI)
   const manifests: Manifest[] = [];
 
   const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/client/cli/main.ts', ...args], {
+    const r = spawnSync(...cliCommand(...args), {
       env: { ...process.env, HEADWATER_CONFIG: configFile, LOG_LEVEL: 'warn' },
       encoding: 'utf8',
       timeout: 60_000,

@@ -33,6 +33,7 @@ import { bundle, createWorker, nativeConnection } from '../harness/temporal.js';
 import { makeHead, newJobId, snapshotNow, type TestHead } from '../snapshot/fixtures.js';
 import { services, uniqueName } from '../harness/services.js';
 import { corruptObject } from './corrupt.js';
+import { cliCommand } from '../harness/build.js';
 
 const KINDS = ['fs', 's3', 'mongo'] as const;
 type Kind = (typeof KINDS)[number];
@@ -72,7 +73,7 @@ const env = { ...process.env, HW_MINIO_USER: services.minio.accessKeyId, HW_MINI
 
 function cli(config: string, ...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/client/cli/main.ts', ...args], { env: { ...env, HEADWATER_CONFIG: config, LOG_LEVEL: 'silent' } });
+    const child = spawn(...cliCommand(...args), { env: { ...env, HEADWATER_CONFIG: config, LOG_LEVEL: 'silent' } });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
