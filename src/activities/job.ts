@@ -23,6 +23,7 @@ import { asActivity } from '../errors/to-failure.js';
 import { checkJobDefinition } from '../job/check-definition.js';
 import { dropHeadDatabases } from '../job/head-databases.js';
 import { jobWindow } from '../job/job-window.js';
+import { restoreWindow, windowSummary, type WindowSummary } from '../restore/restore-window.js';
 import { removeJobData } from '../job/remove-job-data.js';
 import { jobCoverage, jobObjects, type JobVerifyResult } from '../job/verify-job.js';
 import type { ObjectsReport } from '../oplog/verify-slices.js';
@@ -55,6 +56,11 @@ export function createJobActivities(deps: Deps) {
       return asActivity(() =>
         keepAlive(() => jobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId: JobVerifyInput.parse(raw).jobId, signal: cancellationSignal() })),
       );
+    },
+
+    /** `restore window`: the job's restorable ranges, computed now from its snapshots and slice chains. */
+    async jobRestoreWindow(raw: JobRef): Promise<WindowSummary> {
+      return asActivity(async () => windowSummary(await restoreWindow(deps.catalog, JobRef.parse(raw).jobId)));
     },
 
     /** Saves the definition (a new job is recorded Inactive) and logs it. */

@@ -26,12 +26,14 @@ import {
 import type { FollowStatus } from '../contracts/follow.js';
 import type { SyncProgress } from '../contracts/initial-sync.js';
 import type { JobVerifyResult } from '../job/verify-job.js';
+import type { WindowSummary } from '../restore/restore-window.js';
 import { ConnectionNotFound, HeadwaterError, IllegalTransition, InvalidConfig, NotFound } from '../errors/domain-errors.js';
 import { FailureTypes, type FailureType } from '../errors/failure-types.js';
 import { backupJob } from '../workflows/backup-job.js';
 import { workflowIds } from '../workflows/ids.js';
 import { jobDefinitionCheck } from '../workflows/job-check.js';
 import { jobVerify } from '../workflows/job-verify.js';
+import { restoreWindowLookup } from '../workflows/restore-window.js';
 import { followStatusQuery, jobCommandUpdates, jobStatusQuery, syncProgressQuery, updateJobUpdate } from '../workflows/messages.js';
 import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../workflows/search-attributes.js';
 import { describeJobSchedules, type ScheduleState } from './schedules.js';
@@ -139,6 +141,16 @@ export class JobClient {
     const requestId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     try {
       return await this.temporal.workflow.execute(jobVerify, { taskQueue: this.taskQueue, workflowId: workflowIds.jobVerify(jobId, requestId), args: [input.data] });
+    } catch (err) {
+      throw domainError(err, jobId);
+    }
+  }
+
+  /** `restore window`: the job's restorable ranges, computed now by a worker from the catalog. */
+  async restoreWindow(jobId: string): Promise<WindowSummary> {
+    const requestId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    try {
+      return await this.temporal.workflow.execute(restoreWindowLookup, { taskQueue: this.taskQueue, workflowId: workflowIds.restoreWindow(jobId, requestId), args: [{ jobId }] });
     } catch (err) {
       throw domainError(err, jobId);
     }

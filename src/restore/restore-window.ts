@@ -88,6 +88,9 @@ export function describeWindow(window: RestoreWindow): string {
 }
 
 /** A serialisable summary of the window, for results and the CLI. */
+/** A window as printed and sent over Temporal: timestamps as `<seconds>.<increment>`, seconds as ISO. */
+export type WindowSummary = ReturnType<typeof windowSummary>;
+
 export function windowSummary(window: RestoreWindow) {
   return {
     jobId: window.jobId,

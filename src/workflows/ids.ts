@@ -10,6 +10,8 @@ export const workflowIds = {
   jobCheck: (jobId: string) => `job/${jobId}/check`,
   /** One `job check`, run where the catalog and stores are (`requestId` tells checks apart). */
   jobVerify: (jobId: string, requestId: string) => `job/${jobId}/verify/${requestId}`,
+  /** One `restore window` lookup, run where the catalog is. */
+  restoreWindow: (jobId: string, requestId: string) => `job/${jobId}/window/${requestId}`,
   initialSync: (jobId: string, n: number) => `job/${jobId}/initial-sync/${n}`,
   tail: (jobId: string) => `job/${jobId}/tail`,
   snapshot: (jobId: string, ts: string) => `job/${jobId}/snapshot/${ts}`,

@@ -8,3 +8,4 @@ export { groom } from './groom.js';
 export { snapshot } from './snapshot.js';
 export { scheduledSnapshot } from './scheduled-snapshot.js';
 export { restore } from './restore.js';
+export { restoreWindowLookup } from './restore-window.js';

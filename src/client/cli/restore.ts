@@ -5,13 +5,10 @@
  * time outside the window, a target not empty): nothing was written. Errors are one line.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { loadConfig } from '../../config/load.js';
 import type { RestoreInput, RestoreResult, RestoreStatus } from '../../contracts/restore.js';
 import { KeyRef } from '../../contracts/snapshot.js';
 import { HeadwaterError, InvalidConfig } from '../../errors/domain-errors.js';
 import { REFUSAL_TYPES } from '../../errors/exit-codes.js';
-import { restoreWindow, windowSummary } from '../../restore/restore-window.js';
-import { createDeps } from '../../worker/deps.js';
 import { RestoreFailure } from '../restore-failure.js';
 import { print, withClient } from './context.js';
 import { progressBar, withProgress } from './progress.js';
@@ -142,16 +139,14 @@ export function registerRestoreCommands(program: Command): void {
     .description('the first and last restorable second of a job')
     .requiredOption('--job <id>', 'job id')
     .option('--json', 'print JSON')
-    .action(guarded(async (o: { job: string; json?: boolean }) => {
-      const deps = createDeps(loadConfig());
-      try {
-        const w = windowSummary(await restoreWindow(deps.catalog, o.job));
+    .action(guarded(async (o: { job: string; json?: boolean }) =>
+      withClient(async (client) => {
+        // A worker computes it from the catalog: the CLI needs only Temporal.
+        const w = await client.jobs.restoreWindow(o.job);
         print(w, o.json === true, () =>
           w.ranges.map((r) => `job ${w.jobId}: restorable from ${r.firstSecond} to ${r.lastSecond} (entries ${r.from} to ${r.to})`).join('\n'),
         );
-      } finally {
-        await deps.close();
-      }
-    }));
+      }),
+    ));
   registerRestoreExport(restore, guarded);
 }
