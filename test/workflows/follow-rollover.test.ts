@@ -128,7 +128,10 @@ describe('oplog rollover', () => {
       // Once T0 is recorded, writes to another database fill the 64 KiB oplog many times between two
       // of the sync's one-second polls.
       while ((await handle.query<SyncProgress>('progress')).t0 === undefined) await new Promise((r) => setTimeout(r, 50));
-      for (let i = 0; i < 3000; i += 1) await client.db('noise').collection('c').insertOne({ i, pad: 'x'.repeat(2000) });
+      // In batches of 50 (100 KB, more than the whole oplog, per command): one insert at a time, a loaded
+      // machine wrote slower than the capture read, which then kept up and the sync completed.
+      for (let b = 0; b < 60; b += 1)
+        await client.db('noise').collection('c').insertMany(Array.from({ length: 50 }, (_, i) => ({ i: b * 50 + i, pad: 'x'.repeat(2000) })));
       // The old code failed a workflow task over and over instead: give it a bound, then say which.
       const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000));
       const result = await Promise.race([handle.result().then(() => 'completed' as const, (e: unknown) => e), timeout]);
