@@ -1,9 +1,10 @@
 /**
- * `npm run soak [-- --minutes N] [--ops-per-sec R] [--json]`: a backup job under a mixed write load and every kind of fault,
+ * `npm run soak [-- --minutes N] [--ops-per-sec R] [--json] [--keep]`: a backup job under a mixed write load and every kind of fault,
  * on services of its own, then restores to recorded moments, the bounds check and the slice coverage check
  * (bench/harness/soak-run.ts). Prints a summary and, with --json, the JSON line of DESIGN.md ("Benchmarks
  * and soak"). Exits 1 if anything was lost, duplicated or left uncovered, or fewer than five restores were
- * verified; 2 for a bad option.
+ * verified; 2 for a bad option. `--keep` leaves the services' data directory (stopped) for a post-mortem;
+ * a run that loses a document traces it through the source's oplog, the slices and the head either way.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -20,7 +21,7 @@ const OpsPerSec = z.coerce.number().int().min(1).max(10_000);
 const DEFAULT_OPS_PER_SEC = '25';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, 'ops-per-sec': { type: 'string', default: DEFAULT_OPS_PER_SEC }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { minutes: { type: 'string', default: '5' }, 'ops-per-sec': { type: 'string', default: DEFAULT_OPS_PER_SEC }, json: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false } } });
   const minutes = Minutes.safeParse(values.minutes);
   if (!minutes.success) {
     console.error(`invalid --minutes '${values.minutes}': a number of minutes above 0 (usage: npm run soak [-- --minutes N] [--json])`);
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     console.error(`invalid --ops-per-sec '${values['ops-per-sec']}': a whole number of writes per second, 1 to 10000`);
     return 2;
   }
-  const { result, notes } = await runSoak({ minutes: minutes.data, opsPerSec: rate.data });
+  const { result, notes } = await runSoak({ minutes: minutes.data, opsPerSec: rate.data, keep: values.keep });
   console.log('\nsoak summary');
   for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(16)} ${JSON.stringify(v)}`);
   for (const n of notes) console.log(`  note: ${n}`);

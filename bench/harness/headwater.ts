@@ -22,7 +22,8 @@ export class BenchWorker {
   /** A worker on the shared services by default; the soak gives its own configuration and environment. */
   constructor(
     readonly config: WorkerConfig = writeWorkerConfig(uniqueName('hw-bench')),
-    private readonly baseEnv: Record<string, string> = {},
+    /** Passed to every process this worker is (the soak's store credentials and keys; its trace reads slices with them). */
+    readonly baseEnv: Record<string, string> = {},
   ) {}
 
   async start(env: Record<string, string> = {}): Promise<void> {

@@ -27,6 +27,8 @@ export interface RestoreCheck {
   lost: number;
   duplicated: number;
   differing: string[];
+  /** The first documents it lost (source collection, `_id` as canonical EJSON), for the trace. */
+  lostIds: Array<{ coll: string; id: string }>;
   bounds: { kMin: number; kMax: number; k: number };
   error?: string;
 }
@@ -58,7 +60,7 @@ export async function checkMoment(
 ): Promise<RestoreCheck> {
   const target = `r${n}_${opts.db}`;
   const want = opts.bounds.expectedAt(m.second);
-  const check: RestoreCheck = { second: m.second, restoreId: '', verified: false, lost: 0, duplicated: 0, differing: [], bounds: { ...want, k: -1 } };
+  const check: RestoreCheck = { second: m.second, restoreId: '', verified: false, lost: 0, duplicated: 0, differing: [], lostIds: [], bounds: { ...want, k: -1 } };
   try {
     const { restoreId } = await opts.client.startRestore({ from: { jobId: opts.jobId, toTime: isoSecond(m.second) }, target: 'target', renames: [`${opts.db}=${target}`], encryption: SOAK_KEY });
     check.restoreId = restoreId;
@@ -66,11 +68,11 @@ export async function checkMoment(
     await opts.client.restoreResult(restoreId);
     const diff = diffStates(m.state, await dbState(opts.head, target, opts.compared));
     const b = await checkBounds(opts.head.db(target).collection<{ _id: number }>(BOUNDS_COLL), want);
-    Object.assign(check, { lost: diff.lost + b.lost, duplicated: diff.duplicated + b.duplicated, differing: diff.differing, bounds: { ...want, k: b.k } });
+    Object.assign(check, { lost: diff.lost + b.lost, duplicated: diff.duplicated + b.duplicated, differing: diff.differing, lostIds: diff.lostIds, bounds: { ...want, k: b.k } });
     check.verified = check.lost === 0 && check.duplicated === 0 && diff.differing.length === 0;
   } catch (err) {
     check.error = (err as Error).message;
   }
-  progress(`restore to ${isoSecond(m.second)}: ${check.verified ? 'verified' : `NOT verified ${JSON.stringify({ ...check, second: undefined })}`}`);
+  progress(`restore to ${isoSecond(m.second)}: ${check.verified ? 'verified' : `NOT verified ${JSON.stringify({ ...check, second: undefined, lostIds: undefined })}`}`);
   return check;
 }

@@ -24,6 +24,7 @@ import { DDL_PREFIX, SoakLoad } from './soak-load.js';
 import { checkMoment, recordMoment, type Moment, type RestoreCheck } from './soak-moments.js';
 import { setUpRig, SOAK_KEY, type SoakRig } from './soak-setup.js';
 import { dbState, diffStates } from './soak-state.js';
+import { traceLost, type LostDoc } from './soak-trace.js';
 
 export interface SoakResult {
   operations: number;
@@ -69,8 +70,9 @@ async function until(probe: () => Promise<boolean>, seconds: number): Promise<bo
   return false;
 }
 
-export async function runSoak(opts: { minutes: number; opsPerSec?: number; seedDocs?: number }): Promise<SoakReport> {
+export async function runSoak(opts: { minutes: number; opsPerSec?: number; seedDocs?: number; keep?: boolean }): Promise<SoakReport> {
   const rig = await setUpRig();
+  rig.services.keep = opts.keep === true;
   const unregister = cleanupOnAbort(rig.abort);
   try {
     return await soakOn(rig, opts);
@@ -92,7 +94,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
   const load = new SoakLoad(source, DB, opts.opsPerSec ?? 25);
   await load.seed(opts.seedDocs ?? 3000);
   const bounds = BoundsWriter.on(source, DB);
-  const lag = new LagSampler(source, `${DB}.${BOUNDS_COLL}`);
+  const lag = new LagSampler(source, DB, `${DB}.${BOUNDS_COLL}`);
   const log = newFaultLog();
   const faultTargets: FaultTargets = { services: rig.services, worker: rig.worker, proxy: rig.proxy, outageSeconds: 30, caughtUp: () => caughtUp(rig, jobId, 180) };
 
@@ -135,6 +137,11 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
     const kill = i === 1 ? () => killDuringRestore(faultTargets, log) : undefined;
     checks.push(await checkMoment({ client, head, jobId, db: DB, bounds, compared }, m, i + 1, kill));
   }
+  const lostDocs: LostDoc[] = [
+    ...final.lostIds.map((l) => ({ where: 'head', ns: `${DB}.${l.coll}`, id: l.id })),
+    ...checks.flatMap((x) => x.lostIds.map((l) => ({ where: x.restoreId, ns: `${DB}.${l.coll}`, id: l.id }))),
+  ];
+  const trace = await traceLost({ lost: lostDocs, catalog: new Catalog(head, 'headwater'), jobId, syncNumber: view.syncNumber, sampler: lag, configFile: rig.worker.config.configFile, env: rig.worker.baseEnv });
   const c = load.counts;
   const result: SoakResult = {
     operations: c.inserts + c.updates + c.replacements + c.deletes + c.creates + c.renames + c.drops + c.indexBuilds + bounds.ackAt.length,
@@ -152,8 +159,9 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
     `load: ${loadSeconds.toFixed(0)} s at ${opts.opsPerSec ?? 25} ops/s asked; written ${JSON.stringify(c)}; bounds counters ${bounds.ackAt.length} (retried ${bounds.retries}); write ack p99 ${p99.toFixed(0)} ms`,
     `job caught up with the source at the end: ${caught}; head vs source: lost ${final.lost}, duplicated ${final.duplicated}, differing [${final.differing.join(', ')}]`,
     `recovery seconds by fault: ${JSON.stringify(log.recoverySeconds)}`,
-    `coverage (sync ${view.syncNumber}, from ${coverage.from}): ${coverage.holes.length} holes ${JSON.stringify(coverage.holes.slice(0, 5))}, ${coverage.overlaps.length} overlaps; capture lag from ${lag.entries} bounds entries, ${captured.uncovered} of them in no slice`,
+    `coverage (sync ${view.syncNumber}, from ${coverage.from}): ${coverage.holes.length} holes ${JSON.stringify(coverage.holes.slice(0, 5))}, ${coverage.overlaps.length} overlaps; capture lag from ${lag.entries} bounds entries, ${captured.uncovered} of them in no slice; ${lag.late} source entries seen out of ts order`,
     ...checks.map((x) => `restore to ${new Date(x.second * 1000).toISOString()}: ${x.verified ? 'verified' : 'NOT verified'} (counters 1..${x.bounds.k}, expected k in [${x.bounds.kMin}, ${x.bounds.kMax}]; lost ${x.lost}, duplicated ${x.duplicated}${x.differing.length ? `, differing ${x.differing.join(',')}` : ''}${x.error ? `, error: ${x.error}` : ''})`),
+    ...trace,
     ferret ? 'source is FerretDB: no transactions (it refuses them) and no oplog entry for create/rename/drop/index builds, so the scratch collections are not compared' : 'source is MongoDB: every collection compared',
   ];
   return { result, notes };

@@ -61,10 +61,14 @@ export class SoakServices {
     return this.services('down', which.length > 0 ? which : ALL);
   }
 
-  /** Stops everything and removes the data directory (the soak's last step, whatever happened). */
+  /** Leave the data directory after `dispose` (`npm run soak -- --keep`), to read a failed run's state. */
+  keep = false;
+
+  /** Stops everything and removes the data directory, unless kept (the soak's last step, whatever happened). */
   async dispose(): Promise<void> {
     await this.down().catch((err: Error) => console.error(`soak services: ${err.message}`));
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.keep) console.error(`soak services: data kept in ${this.dir} (start them with HEADWATER_SERVICES_DIR=${this.dir})`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 
   private async services(cmd: 'up' | 'down', which: SoakService[]): Promise<void> {

@@ -44,15 +44,23 @@ export interface StateDiff {
   duplicated: number;
   /** Collections whose count or content hash differ (or that only one side has). */
   differing: string[];
+  /** The first lost documents (collection, `_id` as canonical EJSON), for the trace (soak-trace.ts). */
+  lostIds: Array<{ coll: string; id: string }>;
 }
 
+const LOST_IDS_KEPT = 20;
+
 export function diffStates(want: DbState, got: DbState): StateDiff {
-  const diff: StateDiff = { lost: 0, duplicated: 0, differing: [] };
+  const diff: StateDiff = { lost: 0, duplicated: 0, differing: [], lostIds: [] };
   for (const name of new Set([...want.keys(), ...got.keys()])) {
     const w = want.get(name) ?? { count: 0, hash: '', docs: new Map<string, string>(), duplicates: 0 };
     const g = got.get(name) ?? { count: 0, hash: '', docs: new Map<string, string>(), duplicates: 0 };
     if (w.count !== g.count || w.hash !== g.hash || want.has(name) !== got.has(name)) diff.differing.push(name);
-    for (const [id, sha] of w.docs) if (g.docs.get(id) !== sha) diff.lost += 1;
+    for (const [id, sha] of w.docs) {
+      if (g.docs.get(id) === sha) continue;
+      diff.lost += 1;
+      if (diff.lostIds.length < LOST_IDS_KEPT) diff.lostIds.push({ coll: name, id });
+    }
     for (const id of g.docs.keys()) if (!w.docs.has(id)) diff.duplicated += 1;
     diff.duplicated += g.duplicates;
   }
