@@ -1,6 +1,7 @@
 // Every activity, built over the worker's dependencies; workflows proxy ReturnType<typeof createActivities>.
 import type { Deps } from './deps.js';
 import { createCaptureActivities } from './capture.js';
+import { createCatalogActivities } from './catalog.js';
 import { createGroomActivities } from './groom.js';
 import { createJobActivities } from './job.js';
 import { createRestoreActivities } from './restore.js';
@@ -15,5 +16,6 @@ export function createActivities(deps: Deps) {
     ...createGroomActivities(deps),
     ...createJobActivities(deps),
     ...createRestoreActivities(deps),
+    ...createCatalogActivities(deps),
   };
 }

@@ -26,6 +26,7 @@ import {
 } from '../contracts/snapshot.js';
 import { IllegalTransition, InvalidConfig } from '../errors/domain-errors.js';
 import { TASK_QUEUE, scheduleIds, workflowIds } from '../workflows/ids.js';
+import { CatalogClient } from './catalog-client.js';
 import { JobClient } from './job-client.js';
 import { restoreStatusQuery } from '../workflows/messages.js';
 import { restore } from '../workflows/restore.js';
@@ -264,6 +265,11 @@ export class HeadwaterClient {
   /** Backup jobs: create, start, stop, restart, terminate, resync, status, list (job-client.ts). */
   get jobs(): JobClient {
     return new JobClient(this.temporal, this.taskQueue);
+  }
+
+  /** The catalog and the stores, read by a worker: status figures, snapshot list and verify, rebuild, export (catalog-client.ts). */
+  get catalog(): CatalogClient {
+    return new CatalogClient(this.temporal, this.taskQueue);
   }
 
   async close(): Promise<void> {

@@ -7,12 +7,14 @@
  */
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Catalog } from '../catalog/catalog.js';
 import type { Keyring } from '../codec/keys.js';
-import { RestoreVerifyFailed } from '../errors/domain-errors.js';
+import { InvalidConfig, RestoreVerifyFailed } from '../errors/domain-errors.js';
 import { ContentHash } from '../lib/content-hash.js';
 import { splitNs } from '../lib/namespace.js';
-import { DocumentSplitter } from '../snapshot/decode-snapshot.js';
+import { DocumentSplitter, readManifest } from '../snapshot/decode-snapshot.js';
 import type { CollectionManifest, Manifest } from '../snapshot/manifest.js';
+import { parseSnapshotRef } from '../snapshot/snapshot-keys.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { chunkStream } from './chunk-stream.js';
 
@@ -50,6 +52,40 @@ export async function exportDump(o: {
     o.onProgress?.({ ns: c.ns, collections: out.length });
   }
   return out;
+}
+
+/**
+ * `restore export`: the snapshot named by `ref` (its store and manifest from the catalog) under `dir`.
+ * @throws NotFound for a snapshot the catalog does not hold, InvalidConfig for a directory that cannot
+ * be made here, and what exportDump throws
+ */
+export async function exportSnapshotById(o: {
+  catalog: Catalog;
+  storeOf: (id: string) => BlobStore;
+  ref: string;
+  dir: string;
+  keyring?: Keyring;
+  signal?: AbortSignal;
+  onProgress?: (p: { ns: string; collections: number }) => void;
+}): Promise<ExportedCollection[]> {
+  const rec = await o.catalog.snapshots.get(parseSnapshotRef(o.ref).id);
+  await writableDir(o.dir);
+  const store = o.storeOf(rec.store);
+  const manifest = await readManifest(store, rec.manifestKey);
+  return exportDump({ store, manifest, dir: o.dir, keyring: o.keyring, signal: o.signal, onProgress: o.onProgress });
+}
+
+/** A directory this process cannot create is the request's mistake (retrying cannot fix it): refused. */
+async function writableDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined && ['EACCES', 'EPERM', 'ENOTDIR', 'EROFS', 'EEXIST'].includes(code)) {
+      throw new InvalidConfig(`cannot write the export to '${dir}' on this worker's host: ${(err as Error).message}`);
+    }
+    throw err;
+  }
 }
 
 /** The metadata document mongodump writes: options (when any), indexes, collectionName, type. */

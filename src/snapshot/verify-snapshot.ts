@@ -4,12 +4,14 @@
  * and content hash the manifest records. A bad chunk is reported with every collection that refers to it;
  * nothing is trusted that was not re-read.
  */
+import type { Catalog } from '../catalog/catalog.js';
 import type { Keyring } from '../codec/keys.js';
 import { HeadwaterError, WrongKey } from '../errors/domain-errors.js';
 import { ContentHash } from '../lib/content-hash.js';
 import type { BlobStore } from '../store/blob-store.js';
-import { DocumentSplitter, readChunkRef } from './decode-snapshot.js';
+import { DocumentSplitter, readChunkRef, readManifest } from './decode-snapshot.js';
 import type { CollectionManifest, Manifest } from './manifest.js';
+import { parseSnapshotRef } from './snapshot-keys.js';
 
 export interface ChunkProblem {
   chunk: string;
@@ -66,6 +68,27 @@ export async function verifySnapshot(o: {
     badChunks: [...bad.values()],
     collections,
   };
+}
+
+/**
+ * `snapshot verify <id>`: the snapshot named by `ref`, read from `storeId` (default: the store the catalog
+ * records for it). The total collection count goes with each progress reading.
+ * @throws NotFound for a snapshot the catalog does not hold (when no store is named), WrongKey
+ */
+export async function verifySnapshotById(o: {
+  catalog: Catalog;
+  storeOf: (id: string) => BlobStore;
+  ref: string;
+  storeId?: string;
+  keyring?: Keyring;
+  signal?: AbortSignal;
+  onProgress?: (p: { collections: number; chunksRead: number; total: number }) => void;
+}): Promise<VerifyReport> {
+  const s = parseSnapshotRef(o.ref);
+  const store = o.storeOf(o.storeId ?? (await o.catalog.snapshots.get(s.id)).store);
+  const manifest = await readManifest(store, s.manifestKey);
+  const total = manifest.collections.length;
+  return verifySnapshot({ store, manifest, keyring: o.keyring, signal: o.signal, onProgress: (p) => o.onProgress?.({ ...p, total }) });
 }
 
 /**

@@ -18,6 +18,12 @@ const retry = {
 /** Short calls: checks, plans, bookkeeping. */
 export const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry });
 
+/**
+ * A person's lookup (`status`, `snapshot list`): a few tries, then the failure reaches the CLI, which
+ * is waiting, instead of retrying for as long as the catalog is down.
+ */
+export const lookup = proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { ...retry, maximumAttempts: 3 } });
+
 /** Long, heartbeating work: copy, build, capture, apply, fetch, index builds. */
 export const long = proxyActivities<Activities>({
   startToCloseTimeout: '4h',

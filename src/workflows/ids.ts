@@ -12,6 +12,14 @@ export const workflowIds = {
   jobVerify: (jobId: string, requestId: string) => `job/${jobId}/verify/${requestId}`,
   /** One `restore window` lookup, run where the catalog is. */
   restoreWindow: (jobId: string, requestId: string) => `job/${jobId}/window/${requestId}`,
+  /** One `snapshot list`, `snapshot verify` or `restore export`, run where the catalog and stores are. */
+  snapshotList: (jobId: string, requestId: string) => `job/${jobId}/snapshots/${requestId}`,
+  snapshotVerify: (jobId: string, requestId: string) => `job/${jobId}/snapshot-verify/${requestId}`,
+  snapshotExport: (jobId: string, requestId: string) => `job/${jobId}/export/${requestId}`,
+  /** One refresh of `headwater status`: every listed job's window and store usage, from the catalog. */
+  statusFigures: (requestId: string) => `status/${requestId}`,
+  /** `catalog rebuild` of one store: one at a time per store (a second is refused while one runs). */
+  catalogRebuild: (storeId: string) => `catalog/rebuild/${storeId}`,
   initialSync: (jobId: string, n: number) => `job/${jobId}/initial-sync/${n}`,
   tail: (jobId: string) => `job/${jobId}/tail`,
   snapshot: (jobId: string, ts: string) => `job/${jobId}/snapshot/${ts}`,

@@ -9,3 +9,8 @@ export { snapshot } from './snapshot.js';
 export { scheduledSnapshot } from './scheduled-snapshot.js';
 export { restore } from './restore.js';
 export { restoreWindowLookup } from './restore-window.js';
+export { statusFigures } from './status-figures.js';
+export { snapshotList } from './snapshot-list.js';
+export { snapshotVerify } from './snapshot-verify.js';
+export { catalogRebuild } from './catalog-rebuild.js';
+export { snapshotExport } from './snapshot-export.js';
