@@ -1,10 +1,13 @@
 /**
  * `headwater status` as an operator runs it: the real CLI process against the dev server, a real worker and
  * a real job on FerretDB, synced, following and snapshotted. The JSON row carries every field the screen
- * shows; the screen is plain text on a pipe; `--watch` refreshes until SIGINT and then exits 0.
+ * shows; the screen is plain text on a pipe; `--watch` refreshes until SIGINT and then exits 0. The CLI's
+ * configuration names Temporal alone: the window and store usage come from the worker, which holds the catalog.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
@@ -22,7 +25,8 @@ import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
 import { cliCommand } from '../harness/build.js';
 import { forgetJob } from '../harness/catalog.js';
 import { startFerret } from '../harness/ferret.js';
-import { mongoClient, uniqueName } from '../harness/services.js';
+import { stringify } from 'yaml';
+import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
 import { writeWorkerConfig, type WorkerConfig } from '../harness/worker-process.js';
 import { until as waitUntil } from '../harness/until.js';
@@ -52,6 +56,8 @@ const until = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean) 
 
 describe('headwater status (CLI process, dev server, real worker and job)', () => {
   let cfg: WorkerConfig;
+  /** The CLI's configuration: Temporal and the task queue, no catalog, connection or store. */
+  let cliConfig: string;
   // A private source: the shared one's oplog carries every other test's writes, which the sync must read through.
   let src: Awaited<ReturnType<typeof startFerret>>;
   let source: MongoClient;
@@ -68,6 +74,8 @@ describe('headwater status (CLI process, dev server, real worker and job)', () =
     src = await startFerret({ oplogBytes: 8 * 1024 * 1024 });
     source = new MongoClient(src.uri);
     cfg = writeWorkerConfig(uniqueName('hw-status'), { source: { uri: src.uri } });
+    cliConfig = join(dirname(cfg.configFile), 'cli.yaml');
+    writeFileSync(cliConfig, stringify({ temporal: { address: services.temporal.address, taskQueue: cfg.taskQueue }, connections: {}, stores: {} }));
     t = await connectTemporal();
     deps = createDeps(loadConfig({ HEADWATER_CONFIG: cfg.configFile }));
     worker = await createWorker({ connection: await nativeConnection(), taskQueue: cfg.taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
@@ -103,11 +111,23 @@ describe('headwater status (CLI process, dev server, real worker and job)', () =
     const rows = await until(
       'the job in status --json with a window',
       async () => {
-        const r = await cli(cfg.configFile, ['status', '--json']);
+        const r = await cli(cliConfig, ['status', '--json']);
         assert.equal(r.code, 0, r.err);
         return JSON.parse(r.out) as JobStatusRow[];
       },
-      (all) => all.some((row) => row.jobId === jobId && (row.window?.length ?? 0) > 0 && row.lastSnapshot !== undefined),
+      // A window past the snapshot's second, and the follow's first capture call returned (lag and headroom
+      // measured): a status read sooner shows the snapshot's own second-less range and no headroom yet.
+      (all) =>
+        all.some(
+          (row) =>
+            row.jobId === jobId &&
+            row.lastSnapshot !== undefined &&
+            row.window !== undefined &&
+            row.window.length > 0 &&
+            row.window[0]!.firstSecond <= row.window[0]!.lastSecond &&
+            row.headroomSeconds !== undefined &&
+            row.headroomSeconds !== null,
+        ),
     );
     const json = rows.find((j) => j.jobId === jobId)!;
     assert.equal(json.state, 'Active');
@@ -115,7 +135,7 @@ describe('headwater status (CLI process, dev server, real worker and job)', () =
     assert.equal(json.source, 'source');
     assert.equal(typeof json.captureLagSeconds, 'number');
     assert.equal(typeof json.applyLagSeconds, 'number');
-    assert.equal(typeof json.headroomSeconds, 'number', 'the source oplog has a first entry: headroom is known');
+    assert.equal(typeof json.headroomSeconds, 'number', `the source oplog has a first entry: headroom is known (${JSON.stringify(json)})`);
     assert.equal(json.lastSnapshot!.snapshotId, snapped.lastSnapshot!.snapshotId);
     assert.ok(json.lastSnapshot!.ageSeconds! >= 0);
     assert.ok(json.window![0]!.firstSecond <= json.window![0]!.lastSecond, JSON.stringify(json.window));
@@ -127,7 +147,7 @@ describe('headwater status (CLI process, dev server, real worker and job)', () =
     assert.equal(rows.find((j) => j.jobId === otherJobId), undefined, 'a job on another task queue is not shown');
 
     // On a pipe: the table and detail lines, plain (no progress bar, no escape codes).
-    const screen = await cli(cfg.configFile, ['status']);
+    const screen = await cli(cliConfig, ['status']);
     assert.equal(screen.code, 0, screen.err);
     assert.match(screen.out, /^JOB\s+STATE\s+PHASE\s+CAPTURE LAG\s+APPLY LAG\s+OPLOG HEADROOM\s+LAST SNAPSHOT$/m);
     assert.match(screen.out, new RegExp(`^${jobId}\\s+Active\\s+following\\s+\\d+\\.\\d s\\s+\\d+ (s|min)`, 'm'));
@@ -138,7 +158,7 @@ describe('headwater status (CLI process, dev server, real worker and job)', () =
 
     // --watch: at least two refreshes, each stamped, then SIGINT ends it cleanly.
     const frames = (out: string) => out.match(/^headwater status at /gm)?.length ?? 0;
-    const watched = await cli(cfg.configFile, ['status', '--watch', '--interval', '1'], (out) => frames(out) >= 2);
+    const watched = await cli(cliConfig, ['status', '--watch', '--interval', '1'], (out) => frames(out) >= 2);
     assert.equal(watched.code, 0, watched.err);
     assert.ok(frames(watched.out) >= 2, watched.out);
     assert.ok(!watched.out.includes(ESC), "no screen clearing on a pipe");

@@ -1,14 +1,14 @@
 /**
  * What `headwater status` shows of each job: from Temporal (the job's status query, its follow's lag and
  * headroom, its Schedules) and from the catalog (the point-in-time window, the bytes its snapshots and
- * slices hold). Each source can fail on its own: a job whose catalog is unreachable still shows its state,
- * with the error named. Warnings are computed from the current values, not from the follow's history.
+ * slices hold), which a worker reads for the CLI (a `status/<requestId>` workflow: the CLI holds no
+ * catalog connection). Each source can fail on its own: a job whose catalog is unreachable still shows its
+ * state, with the error named. Warnings are computed from the current values, not from the follow's history.
  */
 import type { Client } from '@temporalio/client';
-import type { Catalog } from '../../catalog/catalog.js';
 import type { JobListing, JobStatus } from '../../contracts/job.js';
-import { NotFound } from '../../errors/domain-errors.js';
-import { restoreWindow, windowSummary } from '../../restore/restore-window.js';
+import type { JobFigures } from '../../job/status-figures.js';
+import type { CatalogClient } from '../catalog-client.js';
 import type { JobClient } from '../job-client.js';
 
 export interface JobStatusRow {
@@ -23,7 +23,7 @@ export interface JobStatusRow {
   lastSnapshot?: { snapshotId: string; ts: string; ageSeconds?: number };
   /** Restorable whole seconds (one range per unbroken slice chain); [] before the first snapshot. */
   window?: Array<{ firstSecond: string; lastSecond: string }>;
-  store?: { snapshots: number; snapshotStoredBytes: number; dataBytes: number; slices: number; sliceStoredBytes: number };
+  store?: JobFigures['store'];
   warnings: string[];
   /** What could not be read (Temporal query or catalog), one line each. */
   errors: string[];
@@ -36,33 +36,38 @@ export interface StatusOptions {
   taskQueue: string;
   /** How long to wait for one job's answer: a job whose workers are all down answers no query. */
   answerWithinMs?: number;
+  /** How long to wait for the catalog's figures of every job (a workflow a worker runs): twice answerWithinMs. */
+  figuresWithinMs?: number;
 }
 
 /**
  * Every running job of this deployment, in job id order. A namespace may hold other deployments' jobs (on
  * their own task queues, with their own catalogs): only the jobs on the configured task queue are shown.
  */
-export async function statusRows(temporal: Client, jobs: JobClient, catalog: Catalog, o: StatusOptions): Promise<JobStatusRow[]> {
+export async function statusRows(temporal: Client, jobs: JobClient, catalog: CatalogClient, o: StatusOptions): Promise<JobStatusRow[]> {
   const listed = await jobs.listJobs();
   const queues = await Promise.all(listed.map((l) => temporal.workflow.getHandle(l.workflowId).describe().then((d) => d.taskQueue, () => undefined)));
   const ours = listed.filter((_, i) => queues[i] === o.taskQueue);
-  return Promise.all(ours.map((l) => jobRow(jobs, catalog, l, o)));
+  const within = o.answerWithinMs ?? 8000;
+  // One workflow reads every job's figures; the jobs' own queries run beside it.
+  const figures = bounded(catalog.statusFigures(ours.map((l) => l.jobId)), o.figuresWithinMs ?? 2 * within, 'no answer from a worker reading the catalog');
+  figures.catch(() => undefined); // read by every row below; unhandled only if there is none
+  return Promise.all(ours.map((l) => jobRow(jobs, figures, l, o, within)));
 }
 
-async function jobRow(jobs: JobClient, catalog: Catalog, l: JobListing, o: StatusOptions): Promise<JobStatusRow> {
+async function jobRow(jobs: JobClient, figures: Promise<JobFigures[]>, l: JobListing, o: StatusOptions, within: number): Promise<JobStatusRow> {
   const row: JobStatusRow = { jobId: l.jobId, source: l.source, state: l.state, phase: l.phase, warnings: [], errors: [] };
-  const within = o.answerWithinMs ?? 8000;
-  const [status, window, store] = await Promise.allSettled([
-    bounded(jobs.jobStatus(l.jobId), within, 'no answer: is a worker polling its task queue?'),
-    bounded(jobWindow(catalog, l.jobId), within, 'no answer from the catalog'),
-    bounded(storeUsage(catalog, l.jobId), within, 'no answer from the catalog'),
-  ]);
+  const [status, all] = await Promise.allSettled([bounded(jobs.jobStatus(l.jobId), within, 'no answer: is a worker polling its task queue?'), figures]);
   if (status.status === 'fulfilled') fromStatus(row, status.value, o);
   else row.errors.push(`status: ${oneLine(status.reason)}`);
-  if (window.status === 'fulfilled') row.window = window.value;
-  else row.errors.push(`window: ${oneLine(window.reason)}`);
-  if (store.status === 'fulfilled') row.store = store.value;
-  else row.errors.push(`store usage: ${oneLine(store.reason)}`);
+  if (all.status === 'fulfilled') {
+    const f = all.value.find((j) => j.jobId === l.jobId);
+    if (f?.window !== undefined) row.window = f.window;
+    if (f?.store !== undefined) row.store = f.store;
+    row.errors.push(...(f?.errors ?? []));
+  } else {
+    row.errors.push(`window: ${oneLine(all.reason)}`, `store usage: ${oneLine(all.reason)}`);
+  }
   return row;
 }
 
@@ -87,31 +92,6 @@ function fromStatus(row: JobStatusRow, s: JobStatus, o: StatusOptions): void {
   }
   if (s.resyncRequired !== undefined) row.warnings.push(s.resyncRequired.message);
   if (s.lastError !== undefined) row.warnings.push(`last error (${s.lastError.type}): ${s.lastError.message}`);
-}
-
-/** The restorable seconds; a job without a snapshot has none yet (not an error). */
-async function jobWindow(catalog: Catalog, jobId: string): Promise<JobStatusRow['window']> {
-  try {
-    return windowSummary(await restoreWindow(catalog, jobId)).ranges.map((r) => ({ firstSecond: r.firstSecond, lastSecond: r.lastSecond }));
-  } catch (err) {
-    if (err instanceof NotFound) return [];
-    throw err;
-  }
-}
-
-/**
- * Bytes the job holds in its stores. Snapshot bytes are the new chunk bytes each retained snapshot added:
- * chunks first stored by a snapshot that was groomed since are not counted, so this is a lower bound.
- */
-async function storeUsage(catalog: Catalog, jobId: string): Promise<NonNullable<JobStatusRow['store']>> {
-  const [snapshots, slices] = await Promise.all([catalog.snapshots.list(jobId), catalog.slices.usage(jobId)]);
-  return {
-    snapshots: snapshots.length,
-    snapshotStoredBytes: snapshots.reduce((n, s) => n + s.newStoredBytes, 0),
-    dataBytes: snapshots.at(-1)?.bytes ?? 0,
-    slices: slices.slices,
-    sliceStoredBytes: slices.storedBytes,
-  };
 }
 
 /** The promise, or a rejection naming what did not answer within `ms` (the call itself is abandoned). */

@@ -6,7 +6,6 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.js';
-import { createDeps } from '../../worker/deps.js';
 import { HeadwaterClient } from '../headwater-client.js';
 import { table } from './job-format.js';
 import { wholeNumber } from './options.js';
@@ -22,17 +21,17 @@ export function registerStatusCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (o: { watch?: boolean; interval: number; applyLagWarn: number; json?: boolean }) => {
       const config = loadConfig();
+      // Temporal only: the catalog's part of the screen is read by a worker (status-report.ts).
       const client = await HeadwaterClient.connect(config.temporal);
-      const deps = createDeps(config);
       const stopped = untilInterrupted();
       try {
         do {
-          const rows = await statusRows(client.temporal, client.jobs, deps.catalog, { applyLagWarnSeconds: o.applyLagWarn, taskQueue: config.temporal.taskQueue });
+          const rows = await statusRows(client.temporal, client.jobs, client.catalog, { applyLagWarnSeconds: o.applyLagWarn, taskQueue: config.temporal.taskQueue });
           render(rows, o.json === true, o.watch === true);
         } while (o.watch === true && !(await stopped.within(o.interval * 1000)));
       } finally {
         stopped.dispose();
-        await Promise.allSettled([client.close(), deps.close()]);
+        await client.close();
       }
     });
 }
