@@ -1,28 +1,21 @@
 /**
  * `headwater catalog rebuild --store <id>`: recreates the catalog's snapshot records from the manifests in
- * a store alone (the store is self-describing). Exits non-zero if a manifest could not be read.
+ * a store alone (the store is self-describing). A worker does it (a `catalog/rebuild/<store>` workflow:
+ * the CLI holds no catalog or store, only Temporal). Exits non-zero if a manifest could not be read.
  */
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
-import { rebuildSnapshotCatalog } from '../../snapshot/rebuild-catalog.js';
-import { createDeps } from '../../worker/deps.js';
-import { print } from './context.js';
+import { print, withClient } from './context.js';
 
 export function registerCatalogCommands(program: Command): void {
   const catalog = program.command('catalog').description('the catalog database');
   catalog
     .command('rebuild')
-    .description("recreate the snapshot records from a store's manifests")
-    .requiredOption('--store <id>', 'snapshot store id')
+    .description("recreate the snapshot records from a store's manifests (a worker reads the store)")
+    .requiredOption('--store <id>', 'snapshot store id (in the worker\'s configuration)')
     .option('--json', 'print JSON')
-    .action(async (o: { store: string; json?: boolean }) => {
-      const deps = createDeps(loadConfig());
-      try {
-        const r = await rebuildSnapshotCatalog({
-          store: deps.store(o.store),
-          storeId: o.store,
-          catalog: deps.catalog,
-        });
+    .action(async (o: { store: string; json?: boolean }) =>
+      withClient(async (client) => {
+        const r = await client.catalog.rebuildCatalog(o.store);
         print(r, o.json === true, () =>
           [
             `recorded ${r.recorded.length} snapshots from store '${o.store}', removed ${r.removed.length} records without a manifest`,
@@ -30,8 +23,6 @@ export function registerCatalogCommands(program: Command): void {
           ].join('\n'),
         );
         if (r.unreadable.length > 0) process.exitCode = 1;
-      } finally {
-        await deps.close();
-      }
-    });
+      }),
+    );
 }

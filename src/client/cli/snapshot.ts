@@ -1,19 +1,13 @@
 /**
- * `headwater snapshot take|list|verify`. `take` starts a workflow through the client;
- * `list` and `verify` read the catalog and the store directly. Verify exits non-zero when any chunk or
- * collection fails its check, naming each bad chunk and the collections it belongs to.
+ * `headwater snapshot take|list|verify`, each a workflow a worker runs, started through the client: the
+ * CLI holds no catalog, store or key, only Temporal (a key is named by the variable or file that holds it
+ * in the worker's environment). Verify exits non-zero when any chunk or collection fails its check,
+ * naming each bad chunk and the collections it belongs to.
  */
 import type { Command } from 'commander';
-import { Keyring, loadKey } from '../../codec/keys.js';
-import { loadConfig } from '../../config/load.js';
 import { KeyRef, SNAPSHOT_PHASES } from '../../contracts/snapshot.js';
 import { InvalidConfig } from '../../errors/domain-errors.js';
-import { tsToString } from '../../lib/bson.js';
-import { readManifest } from '../../snapshot/decode-snapshot.js';
-import { parseSnapshotRef } from '../../snapshot/snapshot-keys.js';
-import { describeReport, verifySnapshot } from '../../snapshot/verify-snapshot.js';
-import type { Deps } from '../../activities/deps.js';
-import { createDeps } from '../../worker/deps.js';
+import { describeReport } from '../../snapshot/verify-snapshot.js';
 import { print, withClient } from './context.js';
 import { syncNumber } from './options.js';
 import { phaseReading, progressBar, withProgress } from './progress.js';
@@ -32,19 +26,10 @@ function keyRef(o: KeyOptions): KeyRef | undefined {
   return r.data;
 }
 
-async function withDeps<T>(fn: (deps: Deps) => Promise<T>): Promise<T> {
-  const deps = createDeps(loadConfig());
-  try {
-    return await fn(deps);
-  } finally {
-    await deps.close();
-  }
-}
-
 const keyOptions = (c: Command) =>
   c
-    .option('--key-env <var>', 'environment variable holding the AES-256 key (hex or base64)')
-    .option('--key-file <path>', 'file holding the AES-256 key')
+    .option('--key-env <var>', "the worker's environment variable holding the AES-256 key (hex or base64)")
+    .option('--key-file <path>', "file holding the AES-256 key, on the worker's host")
     .option('--key-id <id>', 'the key id recorded in the snapshot (default: its fingerprint)');
 
 export function registerSnapshotCommands(program: Command): void {
@@ -86,19 +71,17 @@ export function registerSnapshotCommands(program: Command): void {
     );
   snapshot
     .command('list <jobId>')
+    .description("a job's snapshots, oldest first (read from the catalog by a worker)")
     .option('--json', 'print JSON')
     .action(async (jobId: string, o) =>
-      withDeps(async (deps) => {
-        const list = await deps.catalog.snapshots.list(jobId);
+      withClient(async (client) => {
+        const list = await client.catalog.listSnapshots(jobId);
         print(
-          list.map((r) => ({ ...r, ts: tsToString(r.ts) })),
+          list,
           o.json,
           () =>
             list
-              .map(
-                (r) =>
-                  `${r._id}  ts ${tsToString(r.ts)}  ${r.documents} docs  ${r.bytes} bytes  store ${r.store}`,
-              )
+              .map((r) => `${r._id}  ts ${r.ts}  ${r.documents} docs  ${r.bytes} bytes  store ${r.store}`)
               .join('\n') || 'no snapshots',
         );
       }),
@@ -111,20 +94,15 @@ export function registerSnapshotCommands(program: Command): void {
     .option('--store <id>', 'read the manifest from this store instead of the one the catalog names')
     .option('--json', 'print JSON')
     .action(async (ref: string, o) =>
-      withDeps(async (deps) => {
-        const s = parseSnapshotRef(ref);
-        const storeId: string = o.store ?? (await deps.catalog.snapshots.get(s.id)).store;
-        const store = deps.store(storeId);
-        const key = keyRef(o);
-        const manifest = await readManifest(store, s.manifestKey);
-        const bar = progressBar('verify', { json: o.json });
-        const report = await verifySnapshot({
-          store,
-          manifest,
-          keyring: new Keyring(key === undefined ? [] : [loadKey(key)]),
-          onProgress: (p) =>
-            bar.update({ value: p.collections, total: manifest.collections.length, label: `${p.collections} collections, ${p.chunksRead} chunks read` }),
-        }).finally(() => bar.stop());
+      withClient(async (client) => {
+        // A worker reads the store with the key it resolves; the CLI follows its heartbeated progress.
+        const run = await client.catalog.startVerify({ snapshot: ref, store: o.store, encryption: keyRef(o) });
+        const report = await withProgress(
+          progressBar('verify', { json: o.json }),
+          run.result,
+          () => client.catalog.verifyProgress(run.workflowId),
+          (p) => ({ value: p.collections, total: p.total, label: `${p.collections} collections, ${p.chunksRead} chunks read` }),
+        );
         print(report, o.json, () => describeReport(report));
         if (!report.ok) process.exitCode = 1;
       }),
