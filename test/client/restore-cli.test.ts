@@ -47,10 +47,13 @@ describe('headwater restore (the CLI, against a worker)', () => {
   };
 
   /** Runs the CLI without blocking this process (the worker runs in it). */
-  const cli = (...args: string[]) =>
+  const cli = (...args: string[]) => cliWith({ config: configFile }, ...args);
+  /** The same, with another configuration file or working directory. */
+  const cliWith = (o: { config: string; cwd?: string }, ...args: string[]) =>
     new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
       const child = spawn(...cliCommand('restore', ...args), {
-        env: { ...process.env, HEADWATER_CONFIG: configFile, LOG_LEVEL: 'warn' },
+        env: { ...process.env, HEADWATER_CONFIG: o.config, LOG_LEVEL: 'warn' },
+        cwd: o.cwd,
       });
       let out = '';
       let err = '';
@@ -159,5 +162,24 @@ describe('headwater restore (the CLI, against a worker)', () => {
     const unknown = await cli('export', '--snapshot', `${h.jobId}/0001700000000-0000000001`, '--to-dir', dir);
     assert.equal(unknown.code, 2, unknown.err);
     assert.match(unknown.err, /^headwater: snapshot '.+0001700000000-0000000001' is not in the catalog$/m);
+  });
+
+  it('export runs in the worker: a CLI whose configuration names Temporal alone exports, a relative --to-dir resolved against its cwd', async () => {
+    const parent = join((s.store as FsBlobStore).root, '..');
+    const cliOnly = join(parent, `${uniqueName('hw-rcli-cli')}.yaml`);
+    writeFileSync(cliOnly, stringify({ temporal: { address: services.temporal.address, taskQueue }, connections: {}, stores: {} }));
+    const rel = uniqueName('dump-rel');
+    const r = await cliWith({ config: cliOnly, cwd: parent }, 'export', '--snapshot', snapshotId(h.jobId, T0), '--to-dir', rel, '--json');
+    assert.equal(r.code, 0, r.out + r.err);
+    const files = JSON.parse(r.out) as Array<{ ns: string; bson: string; count: number }>;
+    assert.deepEqual(files.map((f) => [f.ns, f.count]), manifest.collections.map((c) => [c.ns, c.count]));
+    for (const f of files) assert.equal(f.bson.startsWith(join(parent, rel)), true, `${f.bson} under ${join(parent, rel)}`);
+    assert.ok(readFileSync(join(parent, rel, 'src', 'a.bson')).length > 0);
+    // Where the worker cannot make the directory: refused in the worker's words, exit 2.
+    const blocked = join(parent, uniqueName('a-file'));
+    writeFileSync(blocked, 'not a directory');
+    const refused = await cliWith({ config: cliOnly }, 'export', '--snapshot', snapshotId(h.jobId, T0), '--to-dir', join(blocked, 'dump'));
+    assert.equal(refused.code, 2, refused.out + refused.err);
+    assert.match(refused.err, /^headwater: cannot write the export to '.+\/dump' on this worker's host: /m);
   });
 });
