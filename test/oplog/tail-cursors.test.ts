@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MongoClient, Timestamp, type CommandStartedEvent } from 'mongodb';
-import { decodeRaw } from '../../src/lib/bson.js';
-import { tailOplog, type OplogSliceOut, type TailOptions } from '../../src/oplog/tail.js';
+import type { TailOptions } from '../../src/oplog/tail.js';
 import { TailCursors } from '../../src/oplog/tail-cursors.js';
 import { latestOplogTs } from '../../src/source/plan-sync.js';
 import { services, uniqueName } from '../harness/services.js';
+import { insertedIds, tailToFirstSlice } from './tail-fixture.js';
 
 describe('tail cursors kept between calls', () => {
   let source: MongoClient;
@@ -32,35 +32,10 @@ describe('tail cursors kept between calls', () => {
         .collection(coll)
         .insertOne({ _id: n as never });
   };
-  const idsOf = (slices: OplogSliceOut[], coll: string) =>
-    slices
-      .flatMap((s) => s.entries.map(decodeRaw))
-      .filter((e) => e.ns === `${db}.${coll}`)
-      .map((e) => Number((e.o as { _id: unknown })._id));
 
-  /** One capture call that returns once it wrote a slice (an hour to its deadline: only that ends it). */
-  const call = async (
-    afterTs: Timestamp,
-    kept: TailCursors,
-    writeSlice: TailOptions['writeSlice'] = async () => undefined,
-  ) => {
-    const slices: OplogSliceOut[] = [];
-    const res = await tailOplog({
-      client: source,
-      afterTs,
-      deadline: Date.now() + 3_600_000,
-      returnAfterMs: 0,
-      sliceMaxBytes: 1024 * 1024,
-      sliceMaxAgeMs: 100,
-      wait: { mode: 'poll', pollMs: 100 },
-      cursors: { kept, key: 'job/1/source' },
-      writeSlice: async (s) => {
-        await writeSlice(s);
-        slices.push(s);
-      },
-    });
-    return { res, slices };
-  };
+  /** One capture call that returns once it wrote a slice, keeping its cursor in `kept`. */
+  const call = (afterTs: Timestamp, kept: TailCursors, writeSlice?: TailOptions['writeSlice']) =>
+    tailToFirstSlice({ client: source, afterTs, cursors: { kept, key: 'job/1/source' }, writeSlice });
 
   /** Calls resuming each at the last one's end until `want` writes of `coll` are captured. */
   const captureUntil = async (afterTs: Timestamp, kept: TailCursors, coll: string, want: number) => {
@@ -71,7 +46,7 @@ describe('tail cursors kept between calls', () => {
       assert.ok(slices[0]!.prevTs.equals(at), 'each call links to where the last one ended');
       assert.ok(res.lastTs.equals(slices.at(-1)!.lastTs), 'and ends on a slice boundary');
       assert.equal(kept.size, 1, 'a call that ends cleanly leaves its cursor');
-      ids.push(...idsOf(slices, coll));
+      ids.push(...insertedIds(slices, `${db}.${coll}`));
       at = res.lastTs;
     }
     return { ids, lastTs: at };

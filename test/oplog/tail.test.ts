@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MongoClient, Timestamp } from 'mongodb';
 import { OplogRolledOver } from '../../src/errors/domain-errors.js';
-import { decodeRaw } from '../../src/lib/bson.js';
 import { serverKind } from '../../src/lib/server-kind.js';
 import { tailOplog, type OplogSliceOut, type TailOptions } from '../../src/oplog/tail.js';
 import { latestOplogTs } from '../../src/source/plan-sync.js';
 import { services, uniqueName } from '../harness/services.js';
+import { insertedIds, tailSlices, tailToFirstSlice } from './tail-fixture.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -29,11 +29,7 @@ describe('tailOplog on the real source', () => {
       const coll = `c_${k}`;
       const afterTs = await latestOplogTs(source);
       const slices: OplogSliceOut[] = [];
-      const ids = () =>
-        slices
-          .flatMap((s) => s.entries.map(decodeRaw))
-          .filter((e) => e.ns === `${db}.${coll}`)
-          .map((e) => Number((e.o as { _id: unknown })._id));
+      const ids = () => insertedIds(slices, `${db}.${coll}`);
       // The tail's clock jumps past its deadline once every write is in a slice: however slow the
       // server is under the rest of the suite, the tail stops after the writes, never in the middle.
       let allSeen = false;
@@ -96,23 +92,17 @@ describe('tailOplog on the real source', () => {
         .collection(coll)
         .insertOne({ _id: n as never });
     let reads = 0;
-    const slices: OplogSliceOut[] = [];
-    const res = await tailOplog({
+    const { res, slices } = await tailSlices({
       client: source,
       afterTs,
-      deadline: Date.now() + 60_000,
+      deadlineMs: 60_000,
       graceMs: 0,
-      sliceMaxBytes: 1024 * 1024,
       sliceMaxAgeMs: 60_000,
       wait: { mode: 'poll', pollMs: 200 },
       // The clock says an hour has passed from the moment the first read starts.
       now: () => Date.now() + (reads++ >= 1 ? 3_600_000 : 0),
-      writeSlice: async (slice) => void slices.push(slice),
     });
-    const ids = slices
-      .flatMap((sl) => sl.entries.map(decodeRaw))
-      .filter((e) => e.ns === `${db}.${coll}`)
-      .map((e) => Number((e.o as { _id: unknown })._id));
+    const ids = insertedIds(slices, `${db}.${coll}`);
     // Other tests write to the source too: the first batch holds at least the first entry after the
     // anchor, and ours in order as far as it reaches.
     assert.ok(res.entries > 0, 'the first batch is captured, not dropped at the deadline');
@@ -131,31 +121,16 @@ describe('tailOplog on the real source', () => {
         .insertOne({ _id: n as never });
     const ids: number[] = [];
     for (let call = 0; call < 20 && ids.length < 5; call += 1) {
-      const slices: OplogSliceOut[] = [];
       // An hour to the deadline: only the early end can make this call return.
-      const running = tailOplog({
-        client: source,
-        afterTs,
-        deadline: Date.now() + 3_600_000,
-        returnAfterMs: 0,
-        sliceMaxBytes: 1024 * 1024,
-        sliceMaxAgeMs: 100,
-        wait: { mode: 'poll', pollMs: 100 },
-        writeSlice: async (slice) => void slices.push(slice),
-      });
-      const res = await Promise.race([
+      const running = tailToFirstSlice({ client: source, afterTs });
+      const { res, slices } = await Promise.race([
         running,
         sleep(120_000).then(() => assert.fail('the call ran on past its first slice')),
       ]);
       assert.ok(res.slices >= 1, 'it ended after writing a slice, not before');
       assert.ok(slices[0]!.prevTs.equals(afterTs), 'each call links to where the last one ended');
       assert.ok(res.lastTs.equals(slices.at(-1)!.lastTs), 'and ends on a slice boundary');
-      ids.push(
-        ...slices
-          .flatMap((sl) => sl.entries.map(decodeRaw))
-          .filter((e) => e.ns === `${db}.${coll}`)
-          .map((e) => Number((e.o as { _id: unknown })._id)),
-      );
+      ids.push(...insertedIds(slices, `${db}.${coll}`));
       afterTs = res.lastTs;
     }
     assert.deepEqual(ids, [0, 1, 2, 3, 4], 'every write once, in order, across the calls');

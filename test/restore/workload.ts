@@ -11,7 +11,6 @@ import { BlobKey } from '../../src/codec/keys.js';
 import { applyOplogRange } from '../../src/head/apply-range.js';
 import { headDbName } from '../../src/head/head-names.js';
 import { decodeRaw } from '../../src/lib/bson.js';
-import { tailOplog } from '../../src/oplog/tail.js';
 import { SliceStore } from '../../src/slice/slice-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import { latestOplogTs } from '../../src/source/plan-sync.js';
@@ -19,6 +18,7 @@ import { digest, type Digest } from '../harness/compare.js';
 import { makeDoc } from '../harness/dataset.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient, uniqueName } from '../harness/services.js';
+import { tailSlices } from '../oplog/tail-fixture.js';
 import { makeStore, newJobId, snapshotNow, type TestStore } from '../snapshot/fixtures.js';
 
 export const SRC_DB = 'wl';
@@ -187,10 +187,10 @@ async function logCommand(source: MongoClient, o: Document): Promise<void> {
 /** Captures the oplog after `afterTs` into slices until the fence insert `fence` is in a slice. */
 async function capture(w: { source: MongoClient; slices: SliceStore; jobId: string }, afterTs: Timestamp, fence: number): Promise<Timestamp> {
   let seen = false;
-  const res = await tailOplog({
+  const { res } = await tailSlices({
     client: w.source,
     afterTs,
-    deadline: Date.now() + 120_000,
+    deadlineMs: 120_000,
     graceMs: 200,
     sliceMaxBytes: 16 * 1024,
     sliceMaxAgeMs: 200,

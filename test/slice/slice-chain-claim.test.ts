@@ -5,16 +5,16 @@
  * died before recording it is completed by the next writer that finds it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Timestamp, type MongoClient } from 'mongodb';
+import { describe, it } from 'node:test';
+import { Timestamp } from 'mongodb';
 import { SliceCatalog, type SliceRecord } from '../../src/catalog/slices.js';
 import { CatalogCollections } from '../../src/catalog/names.js';
 import { SliceChainMoved } from '../../src/errors/domain-errors.js';
 import { encode } from '../../src/lib/bson.js';
 import { slicePrefix } from '../../src/slice/slice-key.js';
 import { SliceStore } from '../../src/slice/slice-store.js';
-import { mongoClient } from '../harness/services.js';
-import { makeStore, newJobId, testCatalog, type TestStore } from '../snapshot/fixtures.js';
+import { newJobId } from '../snapshot/fixtures.js';
+import { useSliceStore } from './slice-fixture.js';
 
 const ts = (t: number) => new Timestamp({ t, i: 1 });
 
@@ -26,63 +26,49 @@ function slice(from: number, to: number) {
 }
 
 describe('a chain of oplog slices takes one slice per position', () => {
-  let head: MongoClient;
-  let cat: ReturnType<typeof testCatalog>;
-  let fs: TestStore;
-  let slices: SliceStore;
-  before(async () => {
-    head = mongoClient('head');
-    cat = testCatalog(head);
-    fs = await makeStore('fs', head);
-    slices = new SliceStore(() => fs.store, cat.catalog.slices);
-  });
-  after(async () => {
-    await cat.drop();
-    await fs.cleanup();
-    await head.close();
-  });
+  const { cat, fs, slices } = useSliceStore();
 
   it('refuses a second slice from one position, and takes the same slice again', async () => {
     const jobId = newJobId('cl');
     const ref = { jobId, sliceStore: 'fs', syncNumber: 1 };
-    await slices.writeOplogSlice(ref, slice(100, 110));
+    await slices().writeOplogSlice(ref, slice(100, 110));
     await assert.rejects(
-      slices.writeOplogSlice(ref, slice(100, 115)),
+      slices().writeOplogSlice(ref, slice(100, 115)),
       (e) => e instanceof SliceChainMoved && e.retryable && /already follows/.test(e.message),
     );
-    await slices.writeOplogSlice(ref, slice(100, 110)); // a retried record of the winner
-    await slices.writeOplogSlice(ref, slice(110, 120));
-    const chain = await cat.catalog.slices.oplog({ jobId, syncNumber: 1 });
+    await slices().writeOplogSlice(ref, slice(100, 110)); // a retried record of the winner
+    await slices().writeOplogSlice(ref, slice(110, 120));
+    const chain = await cat().catalog.slices.oplog({ jobId, syncNumber: 1 });
     assert.deepEqual(chain.map((s) => [s.prevTs!.high, s.lastTs!.high]), [[100, 110], [110, 120]]);
     const stored: string[] = [];
-    for await (const o of fs.store.list(slicePrefix(jobId, { syncNumber: 1 }))) stored.push(o.key);
+    for await (const o of fs().store.list(slicePrefix(jobId, { syncNumber: 1 }))) stored.push(o.key);
     assert.deepEqual(stored.sort(), chain.map((s) => s._id).sort(), "the refused slice's object was removed");
-    assert.equal((await cat.catalog.slices.chainEnd({ jobId, syncNumber: 1 }))?.high, 120);
+    assert.equal((await cat().catalog.slices.chainEnd({ jobId, syncNumber: 1 }))?.high, 120);
     // Another chain of the job is not affected by this one's positions.
-    await slices.writeOplogSlice({ ...ref, syncNumber: 2 }, slice(100, 115));
-    assert.equal((await cat.catalog.slices.chainEnd({ jobId, syncNumber: 2 }))?.high, 115);
+    await slices().writeOplogSlice({ ...ref, syncNumber: 2 }, slice(100, 115));
+    assert.equal((await cat().catalog.slices.chainEnd({ jobId, syncNumber: 2 }))?.high, 115);
   });
 
   it('completes a claim whose writer died between claiming and recording', async () => {
     const jobId = newJobId('cl');
     const ref = { jobId, sliceStore: 'fs', syncNumber: 1 };
-    const links = cat.catalog.db.collection<{ _id: string; slice: SliceRecord }>(CatalogCollections.sliceLinks);
+    const links = cat().catalog.db.collection<{ _id: string; slice: SliceRecord }>(CatalogCollections.sliceLinks);
     /** The catalog of a process that dies right after its claim. */
     class DiesAfterClaim extends SliceCatalog {
       override async record(): Promise<void> {
         throw new Error('SIGKILL');
       }
     }
-    const dying = new DiesAfterClaim(cat.catalog.db.collection(CatalogCollections.slices), links);
-    await assert.rejects(new SliceStore(() => fs.store, dying).writeOplogSlice(ref, slice(200, 210)), /SIGKILL/);
-    assert.equal((await cat.catalog.slices.oplog({ jobId, syncNumber: 1 })).length, 0, 'claimed, not recorded');
+    const dying = new DiesAfterClaim(cat().catalog.db.collection(CatalogCollections.slices), links);
+    await assert.rejects(new SliceStore(() => fs().store, dying).writeOplogSlice(ref, slice(200, 210)), /SIGKILL/);
+    assert.equal((await cat().catalog.slices.oplog({ jobId, syncNumber: 1 })).length, 0, 'claimed, not recorded');
 
-    await assert.rejects(slices.writeOplogSlice(ref, slice(200, 205)), SliceChainMoved);
-    const [rec] = await cat.catalog.slices.oplog({ jobId, syncNumber: 1 });
+    await assert.rejects(slices().writeOplogSlice(ref, slice(200, 205)), SliceChainMoved);
+    const [rec] = await cat().catalog.slices.oplog({ jobId, syncNumber: 1 });
     assert.equal(rec?.lastTs?.high, 210, "the dead writer's slice is recorded by the one that found its claim");
-    assert.equal((await slices.read(rec)).length, 10);
+    assert.equal((await slices().read(rec)).length, 10);
 
-    await cat.catalog.slices.delete(rec._id);
+    await cat().catalog.slices.delete(rec._id);
     assert.equal(await links.countDocuments({ 'slice._id': rec._id }), 0, 'a deleted slice leaves no link');
   });
 });

@@ -6,16 +6,10 @@
  * the key and named as unreadable without it.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { NativeConnection } from '@temporalio/worker';
-import { MongoClient, type Document } from 'mongodb';
-import { createActivities } from '../../src/activities/index.js';
+import type { Document } from 'mongodb';
 import { checkJobCoverage } from '../../src/catalog/check-coverage.js';
 import { inspectBlob } from '../../src/codec/envelope.js';
-import { parseConfig } from '../../src/config/load.js';
 import type { FollowStatus } from '../../src/contracts/follow.js';
 import { compareTsString } from '../../src/contracts/initial-sync.js';
 import { headDbName } from '../../src/head/head-names.js';
@@ -24,81 +18,42 @@ import { verifyJobObjects } from '../../src/oplog/verify-slices.js';
 import { SliceStore } from '../../src/slice/slice-store.js';
 import { listHeadCollections } from '../../src/snapshot/head-collections.js';
 import { latestOplogTs } from '../../src/source/plan-sync.js';
-import { workflowsPath } from '../../src/worker/bundle.js';
-import type { Deps } from '../../src/activities/deps.js';
-import { createDeps } from '../../src/worker/deps.js';
-import { startFerret } from '../harness/ferret.js';
-import { mongoClient, services, uniqueName } from '../harness/services.js';
-import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+import { uniqueName } from '../harness/services.js';
 import { newJobId } from '../snapshot/fixtures.js';
+import { startFollowFixture, type FollowFixture } from './follow-fixture.js';
 
 const KEY_ID = 'follow-filter';
 const KEY_ENV = 'HEADWATER_KEY_FOLLOW_FILTER';
 
 describe('follow with a namespace filter and a key', () => {
-  let ferret: Awaited<ReturnType<typeof startFerret>>;
-  let t: Awaited<ReturnType<typeof connectTemporal>>;
-  let native: NativeConnection;
-  let deps: Deps;
-  let source: MongoClient;
-  let head: MongoClient;
-  let storeDir: string;
+  let f: FollowFixture;
   const p = `ff${Date.now().toString(36).slice(-5)}`;
   const [kept, later, outside] = [`${p}a`, `${p}b`, `o${p}`];
-  const catalogDb = uniqueName('hw_cat_ff');
 
   before(async () => {
     process.env[KEY_ENV] = 'ab'.repeat(32);
-    t = await connectTemporal();
-    native = await nativeConnection();
-    // A source of its own: the shared one's oplog can roll over under other suites' load.
-    ferret = await startFerret({ oplogBytes: 64 * 1024 * 1024 });
-    source = new MongoClient(ferret.uri);
-    head = mongoClient('head');
-    storeDir = await mkdtemp(join(tmpdir(), 'hw-ff-'));
-    deps = createDeps(
-      parseConfig({
-        temporal: { address: services.temporal.address },
-        catalog: { connection: 'head', database: catalogDb },
-        connections: { source: { uri: ferret.uri }, head: { uri: services.head.uri } },
-        stores: { default: { type: 'fs', path: storeDir } },
-      }),
-    );
-    await source.db(kept).collection('items').insertMany([{ _id: 1 as never }, { _id: 2 as never }]);
-    await source.db(kept).collection('secret').insertMany([{ _id: 1 as never, pin: 1234 }]);
-    await source.db(outside).collection('items').insertOne({ _id: 1 as never });
+    f = await startFollowFixture({ name: 'ff', oplogBytes: 64 * 1024 * 1024 });
+    await f.source.db(kept).collection('items').insertMany([{ _id: 1 as never }, { _id: 2 as never }]);
+    await f.source.db(kept).collection('secret').insertMany([{ _id: 1 as never, pin: 1234 }]);
+    await f.source.db(outside).collection('items').insertOne({ _id: 1 as never });
   });
   after(async () => {
-    const dbs = (await head.db('admin').admin().listDatabases({ nameOnly: true })).databases;
-    for (const d of dbs) if (d.name.includes(p)) await head.db(d.name).dropDatabase();
-    await head.db(catalogDb).dropDatabase();
-    await deps.close();
-    await Promise.all([source.close(), head.close(), native.close(), t.connection.close()]);
-    await ferret.stop();
-    await rm(storeDir, { recursive: true, force: true });
+    await f.stop({ headDbsWith: p });
     delete process.env[KEY_ENV];
   });
 
   it('captures and applies what the filter keeps, a new matching database too, in sealed slices of the sync chain', async () => {
+    const { t, deps, source, head, catalogDb } = f;
     const jobId = newJobId('ff');
     const taskQueue = uniqueName('hw-ff');
-    const worker = await createWorker({
-      connection: native,
-      taskQueue,
-      workflowBundle: await bundle(workflowsPath),
-      activities: createActivities(deps),
-    });
+    const worker = await f.worker(taskQueue);
     await worker.runUntil(async () => {
       const sync = (await t.client.workflow.execute('initialSync', {
         taskQueue,
         workflowId: `job/${jobId}/initial-sync/1`,
         args: [{ jobId, source: 'source', filter: { include: [`${p}*`], exclude: [`${kept}.secret`] }, encryptionKeyId: KEY_ID }],
       })) as { consistentAt: string };
-      const follow = await t.client.workflow.start('follow', {
-        taskQueue,
-        workflowId: `job/${jobId}/tail`,
-        args: [{ jobId, syncNumber: 1, source: 'source', capturedThrough: sync.consistentAt, appliedThrough: sync.consistentAt, captureSeconds: 2, applyIntervalMs: 200, sliceMaxAgeMs: 100 }],
-      });
+      const follow = await f.startFollow({ taskQueue, jobId, consistentAt: sync.consistentAt });
       const status = () => follow.query<FollowStatus>('status');
       const until = async (what: string, done: (s: FollowStatus) => boolean) => {
         for (let i = 0; i < 600; i += 1) {

@@ -6,27 +6,16 @@
  * gapless and without overlap through the handover, every write in the head once.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { NativeConnection } from '@temporalio/worker';
-import { MongoClient } from 'mongodb';
-import { createActivities } from '../../src/activities/index.js';
-import type { Deps } from '../../src/activities/deps.js';
 import { checkJobCoverage } from '../../src/catalog/check-coverage.js';
-import { parseConfig } from '../../src/config/load.js';
 import type { FollowStatus } from '../../src/contracts/follow.js';
 import { compareTsString, type SyncResult } from '../../src/contracts/initial-sync.js';
 import { headDbName } from '../../src/head/head-names.js';
 import { tsToString } from '../../src/lib/bson.js';
 import { latestOplogTs } from '../../src/source/plan-sync.js';
-import { workflowsPath } from '../../src/worker/bundle.js';
-import { createDeps } from '../../src/worker/deps.js';
-import { startFerret } from '../harness/ferret.js';
-import { mongoClient, services, uniqueName } from '../harness/services.js';
-import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+import { uniqueName } from '../harness/services.js';
 import { newJobId } from '../snapshot/fixtures.js';
+import { startFollowFixture, type FollowFixture } from './follow-fixture.js';
 
 /** Event ids of a history's activity events, by activity type. */
 function activityEvents(events: { eventId?: unknown; activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null; activityTaskCompletedEventAttributes?: { scheduledEventId?: unknown } | null }[]) {
@@ -47,48 +36,23 @@ function activityEvents(events: { eventId?: unknown; activityTaskScheduledEventA
 }
 
 describe('initial sync to follow handover', () => {
-  let ferret: Awaited<ReturnType<typeof startFerret>>;
-  let t: Awaited<ReturnType<typeof connectTemporal>>;
-  let native: NativeConnection;
-  let deps: Deps;
-  let source: MongoClient;
-  let head: MongoClient;
-  let storeDir: string;
+  let f: FollowFixture;
   const db = uniqueName('ho');
-  const catalogDb = uniqueName('hw_cat_ho');
 
   before(async () => {
-    t = await connectTemporal();
-    native = await nativeConnection();
-    ferret = await startFerret({ oplogBytes: 64 * 1024 * 1024 });
-    source = new MongoClient(ferret.uri);
-    head = mongoClient('head');
-    storeDir = await mkdtemp(join(tmpdir(), 'hw-ho-'));
-    deps = createDeps(
-      parseConfig({
-        temporal: { address: services.temporal.address },
-        catalog: { connection: 'head', database: catalogDb },
-        connections: { source: { uri: ferret.uri }, head: { uri: services.head.uri } },
-        stores: { default: { type: 'fs', path: storeDir } },
-      }),
-    );
-    await source.db(db).collection('c').insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: -1 - i, v: 0 }) as never));
-    await source.db(db).collection('c').createIndex({ v: 1 });
+    f = await startFollowFixture({ name: 'ho', oplogBytes: 64 * 1024 * 1024 });
+    await f.source.db(db).collection('c').insertMany(Array.from({ length: 200 }, (_, i) => ({ _id: -1 - i, v: 0 }) as never));
+    await f.source.db(db).collection('c').createIndex({ v: 1 });
   });
   after(async () => {
-    await head.db(catalogDb).dropDatabase();
-    for (const d of (await head.db('admin').admin().listDatabases({ nameOnly: true })).databases)
-      if (d.name.includes(db)) await head.db(d.name).dropDatabase();
-    await deps.close();
-    await Promise.all([source.close(), head.close(), native.close(), t.connection.close()]);
-    await ferret.stop();
-    await rm(storeDir, { recursive: true, force: true });
+    await f.stop({ headDbsWith: db });
   });
 
   it('captures through the final apply, and the follow carries the chain on without a gap or an overlap', async () => {
+    const { t, deps, source, head } = f;
     const jobId = newJobId('ho');
     const taskQueue = uniqueName('hw-ho');
-    const worker = await createWorker({ connection: native, taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
+    const worker = await f.worker(taskQueue);
     let writing = true;
     let written = 0;
     const writer = (async () => {
@@ -111,11 +75,7 @@ describe('initial sync to follow handover', () => {
       assert.ok(completed.some((c) => c.type === 'captureOplog' && c.id > finalApply.id), 'capture ran on through the final apply');
       assert.ok(compareTsString(sync.progress.oplog.capturedThrough!, sync.consistentAt) >= 0);
 
-      const follow = await t.client.workflow.start('follow', {
-        taskQueue,
-        workflowId: `job/${jobId}/tail`,
-        args: [{ jobId, syncNumber: 1, source: 'source', capturedThrough: sync.consistentAt, appliedThrough: sync.consistentAt, captureSeconds: 2, applyIntervalMs: 200, sliceMaxAgeMs: 100 }],
-      });
+      const follow = await f.startFollow({ taskQueue, jobId, consistentAt: sync.consistentAt });
       try {
         const end = tsToString(await latestOplogTs(source));
         for (let s = await follow.query<FollowStatus>('status'); compareTsString(s.appliedThrough, end) < 0; s = await follow.query<FollowStatus>('status'))

@@ -1,78 +1,37 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { NativeConnection, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { MongoClient, type Int32 } from 'mongodb';
-import { createActivities } from '../../src/activities/index.js';
-import { parseConfig } from '../../src/config/load.js';
+import type { Int32 } from 'mongodb';
 import type { SnapshotResult, SnapshotStatus } from '../../src/contracts/snapshot.js';
 import { headDbName } from '../../src/head/head-names.js';
 import { decodeRaw } from '../../src/lib/bson.js';
 import { decodeSnapshot, readManifest } from '../../src/snapshot/decode-snapshot.js';
-import { workflowsPath } from '../../src/worker/bundle.js';
-import type { Deps } from '../../src/activities/deps.js';
-import { createDeps } from '../../src/worker/deps.js';
-import { startFerret } from '../harness/ferret.js';
-import { mongoClient, services, uniqueName } from '../harness/services.js';
-import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+import { uniqueName } from '../harness/services.js';
 import { newJobId, SMALL_CHUNKS } from '../snapshot/fixtures.js';
+import { startFollowFixture, type FollowFixture } from './follow-fixture.js';
 
 describe('snapshot workflow beside a running follow', () => {
-  // A source of its own: the shared one's oplog can roll over under other suites' load.
-  let ferret: Awaited<ReturnType<typeof startFerret>>;
-  let t: Awaited<ReturnType<typeof connectTemporal>>;
-  let native: NativeConnection;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-  let deps: Deps;
-  let source: MongoClient;
-  let head: MongoClient;
-  let storeDir: string;
+  let f: FollowFixture;
   const db = uniqueName('snf');
-  const catalogDb = uniqueName('hw_cat_snf');
 
   before(async () => {
-    t = await connectTemporal();
-    native = await nativeConnection();
-    workflowBundle = await bundle(workflowsPath);
-    ferret = await startFerret({ oplogBytes: 256 * 1024 * 1024 });
-    source = new MongoClient(ferret.uri);
-    head = mongoClient('head');
-    storeDir = await mkdtemp(join(tmpdir(), 'hw-snapf-'));
-    deps = createDeps(
-      parseConfig({
-        temporal: { address: services.temporal.address },
-        catalog: { connection: 'head', database: catalogDb },
-        connections: { source: { uri: ferret.uri }, head: { uri: services.head.uri } },
-        stores: { default: { type: 'fs', path: storeDir } },
-      }),
-    );
+    f = await startFollowFixture({ name: 'snf', oplogBytes: 256 * 1024 * 1024, bundleFirst: true });
     // b is written before a for each n, so at any point of the oplog |b| is |a| or |a| + 1.
     for (const coll of ['b', 'a']) {
-      await source
+      await f.source
         .db(db)
         .collection(coll)
         .insertMany(Array.from({ length: 1000 }, (_, n) => ({ _id: n as never, n, pad: 'x'.repeat(200) })));
     }
   });
   after(async () => {
-    await head.db(catalogDb).dropDatabase();
-    await deps.close();
-    await Promise.all([source.close(), head.close(), native.close(), t.connection.close()]);
-    await ferret.stop();
-    await rm(storeDir, { recursive: true, force: true });
+    await f.stop();
   });
 
   it('pauses apply at a slice boundary: the snapshot is consistent while writes go on, and apply resumes', async () => {
+    const { t, deps, source, head } = f;
     const jobId = newJobId('sf');
     const taskQueue = uniqueName('hw-snapf');
-    const worker = await createWorker({
-      connection: native,
-      taskQueue,
-      workflowBundle,
-      activities: createActivities(deps),
-    });
+    const worker = await f.worker(taskQueue);
     let writing = true;
     let n = 1000;
     await worker.runUntil(async () => {
@@ -81,22 +40,7 @@ describe('snapshot workflow beside a running follow', () => {
         workflowId: `job/${jobId}/initial-sync/1`,
         args: [{ jobId, source: 'source', filter: { include: [db] } }],
       })) as { consistentAt: string };
-      const follow = await t.client.workflow.start('follow', {
-        taskQueue,
-        workflowId: `job/${jobId}/tail`,
-        args: [
-          {
-            jobId,
-            syncNumber: 1,
-            source: 'source',
-            capturedThrough: sync.consistentAt,
-            appliedThrough: sync.consistentAt,
-            captureSeconds: 2,
-            applyIntervalMs: 200,
-            sliceMaxAgeMs: 100,
-          },
-        ],
-      });
+      const follow = await f.startFollow({ taskQueue, jobId, consistentAt: sync.consistentAt });
       const writer = (async () => {
         while (writing) {
           await source
