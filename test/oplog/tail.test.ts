@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MongoClient, Timestamp } from 'mongodb';
 import { OplogRolledOver } from '../../src/errors/domain-errors.js';
 import { serverKind } from '../../src/lib/server-kind.js';
@@ -123,9 +124,14 @@ describe('tailOplog on the real source', () => {
     for (let call = 0; call < 20 && ids.length < 5; call += 1) {
       // An hour to the deadline: only the early end can make this call return.
       const running = tailToFirstSlice({ client: source, afterTs });
+      // The guard's timer is cleared when the call ends: left pending, it held the file's process 2 minutes.
+      const guard = new AbortController();
       const { res, slices } = await Promise.race([
-        running,
-        sleep(120_000).then(() => assert.fail('the call ran on past its first slice')),
+        running.finally(() => guard.abort()),
+        delay(120_000, undefined, { signal: guard.signal }).then(
+          () => assert.fail('the call ran on past its first slice'),
+          () => new Promise<never>(() => undefined), // cleared: the call ended first
+        ),
       ]);
       assert.ok(res.slices >= 1, 'it ended after writing a slice, not before');
       assert.ok(slices[0]!.prevTs.equals(afterTs), 'each call links to where the last one ended');
