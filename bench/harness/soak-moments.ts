@@ -56,7 +56,7 @@ export async function checkMoment(
   opts: { client: HeadwaterClient; head: MongoClient; jobId: string; db: string; bounds: BoundsWriter; compared: (coll: string) => boolean },
   m: Moment,
   n: number,
-  duringRestore?: () => Promise<void>,
+  duringRestore?: (restoreId: string) => Promise<void>,
 ): Promise<RestoreCheck> {
   const target = `r${n}_${opts.db}`;
   const want = opts.bounds.expectedAt(m.second);
@@ -64,7 +64,7 @@ export async function checkMoment(
   try {
     const { restoreId } = await opts.client.startRestore({ from: { jobId: opts.jobId, toTime: isoSecond(m.second) }, target: 'target', renames: [`${opts.db}=${target}`], encryption: SOAK_KEY });
     check.restoreId = restoreId;
-    await duringRestore?.();
+    await duringRestore?.(restoreId);
     await opts.client.restoreResult(restoreId);
     const diff = diffStates(m.state, await dbState(opts.head, target, opts.compared));
     const b = await checkBounds(opts.head.db(target).collection<{ _id: number }>(BOUNDS_COLL), want);

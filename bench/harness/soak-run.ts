@@ -134,7 +134,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
 
   const checks: RestoreCheck[] = [];
   for (const [i, m] of moments.entries()) {
-    const kill = i === 1 ? () => killDuringRestore(faultTargets, log) : undefined;
+    const kill = i === 1 ? (restoreId: string) => killDuringRestore(rig, restoreId, faultTargets, log) : undefined;
     checks.push(await checkMoment({ client, head, jobId, db: DB, bounds, compared }, m, i + 1, kill));
   }
   const lostDocs: LostDoc[] = [
@@ -210,8 +210,10 @@ async function killDuringSync(rig: SoakRig, jobId: string, log: FaultLog, t: Fau
   if (copying) await injectAndRecover('workerKill', { ...t, caughtUp: () => until(async () => (await rig.client.jobs.view(jobId)).phase === 'following', 600) }, log);
 }
 
-async function killDuringRestore(t: FaultTargets, log: FaultLog): Promise<void> {
-  await injectAndRecover('workerKill', { ...t, caughtUp: async () => true }, log);
+/** SIGKILLs the worker mid-restore; recovered once that restore completes by itself (its check follows). */
+async function killDuringRestore(rig: SoakRig, restoreId: string, t: FaultTargets, log: FaultLog): Promise<void> {
+  const completes = () => rig.client.restoreResult(restoreId).then(() => true, () => false);
+  await injectAndRecover('workerKill', { ...t, caughtUp: completes }, log);
 }
 
 /** Triggers the job's snapshot Schedule and waits for a new snapshot; false if none came within 5 minutes. */
@@ -224,12 +226,18 @@ async function snapshotNow(rig: SoakRig, jobId: string): Promise<boolean> {
   }, 300);
 }
 
-/** A snapshot every third of the run, at a random moment (they are taken under whatever fault is on). */
+/**
+ * A snapshot every third of the run, at a random moment, and a groom 20-60 s after each: both run under
+ * whatever fault is on then (a groom deletes slices and chunks while workers die and stores stop).
+ */
 async function snapshotsNow(rig: SoakRig, jobId: string, seconds: number): Promise<void> {
   const start = Date.now();
+  const trigger = (id: string) => rig.client.temporal.schedule.getHandle(id).trigger().catch(() => undefined);
   for (let i = 0; i < 3; i += 1) {
     await sleep(Math.max(0, start + ((i + Math.random()) * seconds * 1000) / 3 - Date.now()));
-    await rig.client.temporal.schedule.getHandle(scheduleIds.snapshot(jobId)).trigger().catch(() => undefined);
+    await trigger(scheduleIds.snapshot(jobId));
+    await sleep(20_000 + Math.random() * 40_000);
+    await trigger(scheduleIds.groom(jobId));
   }
 }
 
