@@ -32,11 +32,11 @@ async function main(): Promise<number> {
     console.error(`invalid --ops-per-sec '${values['ops-per-sec']}': a whole number of writes per second, 1 to 10000`);
     return 2;
   }
-  const { result, notes } = await runSoak({ minutes: minutes.data, opsPerSec: rate.data, keep: values.keep });
+  const { result, notes, secretsFound } = await runSoak({ minutes: minutes.data, opsPerSec: rate.data, keep: values.keep });
   console.log('\nsoak summary');
   for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(16)} ${JSON.stringify(v)}`);
   for (const n of notes) console.log(`  note: ${n}`);
-  const failures = soakFailures(result);
+  const failures = soakFailures(result, secretsFound);
   console.log(failures.length === 0 ? '  verdict: passed' : `  verdict: FAILED: ${failures.join('; ')}`);
   if (values.json) console.log(JSON.stringify(result));
   return failures.length === 0 ? 0 : 1;

@@ -4,8 +4,8 @@
  * @temporalio/client exactly as an operator's client would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { FollowInput } from '../../src/contracts/follow.js';
 import type { InitialSyncInput, SyncResult } from '../../src/contracts/initial-sync.js';
@@ -32,7 +32,11 @@ export class BenchWorker {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    const keep = (b: Buffer) => (this.output = (this.output + b.toString()).slice(-20_000));
+    const keep = (b: Buffer) => {
+      this.output = (this.output + b.toString()).slice(-20_000);
+      // Every line, across restarts, beside the worker's configuration: the soak scans it for secrets.
+      appendFileSync(this.logFile, b);
+    };
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     await new Promise((r) => setTimeout(r, 500));
@@ -43,8 +47,14 @@ export class BenchWorker {
     return this.child?.pid;
   }
 
+  /** The last 20,000 characters the worker printed. */
   get log(): string {
     return this.output;
+  }
+
+  /** Everything every process of this worker printed. */
+  get logFile(): string {
+    return join(dirname(this.config.configFile), 'worker.log');
   }
 
   /** Peak RSS of the worker so far, in MiB (read before each kill, so restarts keep their peaks). */

@@ -25,6 +25,7 @@ import { checkMoment, recordMoment, type Moment, type RestoreCheck } from './soa
 import { setUpRig, SOAK_KEY, type SoakRig } from './soak-setup.js';
 import { dbState, diffStates } from './soak-state.js';
 import { traceLost, type LostDoc } from './soak-trace.js';
+import { scanSoakSecrets } from './soak-secrets.js';
 
 export interface SoakResult {
   operations: number;
@@ -39,13 +40,16 @@ export interface SoakResult {
 
 export interface SoakReport {
   result: SoakResult;
+  /** Secrets found in the soak's workflow histories and worker log (soak-secrets.ts): any fails the soak. */
+  secretsFound: number;
   /** Lines for a person (never part of the JSON contract). */
   notes: string[];
 }
 
 /** The soak's verdict: every condition that fails it, named (empty: it passed). */
-export function soakFailures(r: SoakResult): string[] {
+export function soakFailures(r: SoakResult, secretsFound = 0): string[] {
   const out: string[] = [];
+  if (secretsFound !== 0) out.push(`${secretsFound} secrets in workflow histories or the worker log`);
   if (r.lost !== 0) out.push(`${r.lost} documents lost`);
   if (r.duplicated !== 0) out.push(`${r.duplicated} documents duplicated or in excess`);
   if (r.oplogHoles !== 0) out.push(`${r.oplogHoles} holes or overlaps in the slice chain`);
@@ -141,6 +145,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
     ...final.lostIds.map((l) => ({ where: 'head', ns: `${DB}.${l.coll}`, id: l.id })),
     ...checks.flatMap((x) => x.lostIds.map((l) => ({ where: x.restoreId, ns: `${DB}.${l.coll}`, id: l.id }))),
   ];
+  const secrets = await scanSoakSecrets(rig);
   const trace = await traceLost({ lost: lostDocs, catalog: new Catalog(head, 'headwater'), jobId, syncNumber: view.syncNumber, sampler: lag, configFile: rig.worker.config.configFile, env: rig.worker.baseEnv });
   const c = load.counts;
   const result: SoakResult = {
@@ -161,10 +166,11 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
     `recovery seconds by fault: ${JSON.stringify(log.recoverySeconds)}`,
     `coverage (sync ${view.syncNumber}, from ${coverage.from}): ${coverage.holes.length} holes ${JSON.stringify(coverage.holes.slice(0, 5))}, ${coverage.overlaps.length} overlaps; capture lag from ${lag.entries} bounds entries, ${captured.uncovered} of them in no slice; ${lag.late} source entries seen out of ts order`,
     ...checks.map((x) => `restore to ${new Date(x.second * 1000).toISOString()}: ${x.verified ? 'verified' : 'NOT verified'} (counters 1..${x.bounds.k}, expected k in [${x.bounds.kMin}, ${x.bounds.kMax}]; lost ${x.lost}, duplicated ${x.duplicated}${x.differing.length ? `, differing ${x.differing.join(',')}` : ''}${x.error ? `, error: ${x.error}` : ''})`),
+    secrets.line,
     ...trace,
     ferret ? 'source is FerretDB: no transactions (it refuses them) and no oplog entry for create/rename/drop/index builds, so the scratch collections are not compared' : 'source is MongoDB: every collection compared',
   ];
-  return { result, notes };
+  return { result, notes, secretsFound: secrets.findings };
 }
 
 /**

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { services } from '../harness/services.js';
 import { connectTemporal } from '../harness/temporal.js';
 import { workerLogDir } from '../harness/worker-process.js';
-import { findSecrets, secretsFromEnv, type Finding } from './scanner.js';
+import { findSecrets, scanHistories, secretsFromEnv, type Finding } from './scanner.js';
 
 const since = process.env.HW_SUITE_STARTED_AT ?? new Date(Date.now() - 24 * 3600_000).toISOString();
 /** The test services' own secrets, and this process's secret variables. */
@@ -21,26 +21,9 @@ describe('no secret in any workflow history or worker log of the suite', () => {
   it(`workflow histories since ${since}: every kind, payloads, failures and search attributes`, async () => {
     const t = await connectTemporal();
     try {
-      const runs: Array<{ workflowId: string; runId: string; type: string }> = [];
-      for await (const w of t.client.workflow.list({ query: `StartTime > '${since}'` })) runs.push({ workflowId: w.workflowId, runId: w.runId, type: w.type });
-      const kinds = new Set(runs.map((r) => r.type));
+      const { runs, kinds, findings } = await scanHistories(t.client, `StartTime > '${since}'`, known);
       for (const kind of ['backupJob', 'initialSync', 'follow', 'snapshot', 'groom', 'restore']) assert.ok(kinds.has(kind), `a ${kind} workflow was scanned (found: ${[...kinds].join(', ')})`);
-      const findings: Finding[] = [];
-      // A few at a time: the dev server is shared with the rest of the machine.
-      for (let i = 0; i < runs.length; i += 8) {
-        await Promise.all(
-          runs.slice(i, i + 8).map(async (r) => {
-            const history = await t.client.workflow.getHandle(r.workflowId, r.runId).fetchHistory();
-            const text = JSON.stringify(history.events, (key, value: unknown) => {
-              if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-              if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
-              return value;
-            });
-            findings.push(...findSecrets(text, `${r.type} ${r.workflowId} (${r.runId})`, known));
-          }),
-        );
-      }
-      assert.deepEqual(findings, [], `${findings.length} secrets in ${runs.length} histories`);
+      assert.deepEqual(findings, [], `${findings.length} secrets in ${runs} histories`);
     } finally {
       await t.connection.close();
     }
