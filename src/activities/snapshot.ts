@@ -14,12 +14,10 @@ import {
   ResumeApplyInput,
   StoreLeaseInput,
   type HeadPosition,
-  type PauseApplyReply,
   type ResumeApplyResult,
   type SnapshotResult,
   type StagedSnapshot,
 } from '../contracts/snapshot.js';
-import type { FollowStatus } from '../contracts/follow.js';
 import { loadKey } from '../codec/keys.js';
 import { CatalogCollections } from '../catalog/names.js';
 import { syncKey, type SyncRecord } from '../catalog/syncs.js';
@@ -31,7 +29,9 @@ import { commitSnapshot, discardSnapshot } from '../snapshot/commit-snapshot.js'
 import { readSnapshot } from '../snapshot/read-snapshot.js';
 import { snapshotId } from '../snapshot/snapshot-keys.js';
 import type { Deps } from './deps.js';
+import type { follow } from '../workflows/follow.js';
 import { workflowIds } from '../workflows/ids.js';
+import { pauseApplyUpdate, resumeApplyUpdate } from '../workflows/messages.js';
 import { cancellationSignal, heartbeat, resumeFrom } from './heartbeat.js';
 
 type ReadBeat = { newChunks: number; newStoredBytes: number; ns?: string; docs?: number };
@@ -72,20 +72,20 @@ export function createSnapshotActivities(deps: Deps) {
     async pauseApply(raw: PauseApplyInput): Promise<HeadPosition> {
       return asActivity(async () => {
         const p = PauseApplyInput.parse(raw);
-        const follow = await withTemporal(deps, async (client) => {
-          const handle = client.workflow.getHandle(workflowIds.tail(p.jobId));
+        const fromFollow = await withTemporal(deps, async (client) => {
+          const handle = client.workflow.getHandle<typeof follow>(workflowIds.tail(p.jobId));
           const status = await followState(handle);
           if (status === 'RUNNING') {
-            const reply = await beating(handle.executeUpdate<PauseApplyReply, [unknown]>('pauseApply', { args: [{ by: p.by, maxSeconds: p.maxSeconds }] }));
+            const reply = await beating(handle.executeUpdate(pauseApplyUpdate, { args: [{ by: p.by, maxSeconds: p.maxSeconds }] }));
             return { following: true, ts: reply.appliedThrough };
           }
-          if (status === 'COMPLETED') return { following: false, ts: ((await handle.result()) as FollowStatus).appliedThrough };
+          if (status === 'COMPLETED') return { following: false, ts: (await handle.result()).appliedThrough };
           if (status !== undefined) {
             throw new IllegalTransition(`cannot snapshot job '${p.jobId}': its follow workflow ended (${status.toLowerCase()}) without saying where the head is; start follow again, or resync`);
           }
           return undefined;
         });
-        if (follow !== undefined) return follow;
+        if (fromFollow !== undefined) return fromFollow;
         const sync = await syncPlan(deps, p.jobId, p.syncNumber);
         if (sync.consistentAt === undefined) {
           throw new IllegalTransition(`cannot snapshot job '${p.jobId}': initial sync ${p.syncNumber} is not complete (allowed once it is)`);
@@ -99,11 +99,11 @@ export function createSnapshotActivities(deps: Deps) {
       return asActivity(async () => {
         const p = ResumeApplyInput.parse(raw);
         return withTemporal(deps, async (client) => {
-          const handle = client.workflow.getHandle(workflowIds.tail(p.jobId));
+          const handle = client.workflow.getHandle<typeof follow>(workflowIds.tail(p.jobId));
           const status = await followState(handle);
           if (!p.following) return { held: status !== 'RUNNING' }; // a follow that began meanwhile moved the head
           if (status !== 'RUNNING') return { held: false };
-          return handle.executeUpdate<ResumeApplyResult, [unknown]>('resumeApply', { args: [{ by: p.by }] });
+          return handle.executeUpdate(resumeApplyUpdate, { args: [{ by: p.by }] });
         });
       });
     },

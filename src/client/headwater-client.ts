@@ -28,8 +28,12 @@ import { IllegalTransition, InvalidConfig } from '../errors/domain-errors.js';
 import { TASK_QUEUE, scheduleIds, workflowIds } from '../workflows/ids.js';
 import { CatalogClient } from './catalog-client.js';
 import { JobClient } from './job-client.js';
-import { restoreStatusQuery } from '../workflows/messages.js';
+import { follow } from '../workflows/follow.js';
+import { groom } from '../workflows/groom.js';
+import { initialSync } from '../workflows/initial-sync.js';
+import { followStatusQuery, restoreStatusQuery, snapshotStatusQuery, syncProgressQuery } from '../workflows/messages.js';
 import { restore } from '../workflows/restore.js';
+import { snapshot } from '../workflows/snapshot.js';
 import { JobIdKey, PhaseKey } from '../workflows/search-attributes.js';
 import { restoreFailure, untilAccepted } from './restore-failure.js';
 import { pollerCheck, requireWorker } from './worker-presence.js';
@@ -62,7 +66,7 @@ export class HeadwaterClient {
   async startInitialSync(input: InitialSyncInput): Promise<string> {
     const p = parse(InitialSyncInput, input, 'initial sync input');
     const workflowId = workflowIds.initialSync(p.jobId, p.syncNumber);
-    await this.temporal.workflow.start('initialSync', {
+    await this.temporal.workflow.start(initialSync, {
       taskQueue: this.taskQueue,
       workflowId,
       args: [p],
@@ -73,24 +77,24 @@ export class HeadwaterClient {
 
   async syncProgress(jobId: string, syncNumber = 1): Promise<SyncProgress> {
     return this.temporal.workflow
-      .getHandle(workflowIds.initialSync(jobId, syncNumber))
-      .query<SyncProgress>('progress');
+      .getHandle<typeof initialSync>(workflowIds.initialSync(jobId, syncNumber))
+      .query(syncProgressQuery);
   }
 
   async syncResult(jobId: string, syncNumber = 1): Promise<SyncResult> {
-    return this.temporal.workflow.getHandle(workflowIds.initialSync(jobId, syncNumber)).result();
+    return this.temporal.workflow.getHandle<typeof initialSync>(workflowIds.initialSync(jobId, syncNumber)).result();
   }
 
   /** Starts following the oplog after a completed initial sync. */
   async startFollow(input: FollowInput): Promise<string> {
     const p = parse(FollowInput, input, 'follow input');
     const workflowId = workflowIds.tail(p.jobId);
-    await this.temporal.workflow.start('follow', { taskQueue: this.taskQueue, workflowId, args: [p] });
+    await this.temporal.workflow.start(follow, { taskQueue: this.taskQueue, workflowId, args: [p] });
     return workflowId;
   }
 
   async followStatus(jobId: string): Promise<FollowStatus> {
-    return this.temporal.workflow.getHandle(workflowIds.tail(jobId)).query<FollowStatus>('status');
+    return this.temporal.workflow.getHandle<typeof follow>(workflowIds.tail(jobId)).query(followStatusQuery);
   }
 
   /**
@@ -105,7 +109,7 @@ export class HeadwaterClient {
     );
     const workflowId = workflowIds.snapshot(p.jobId, p.requestedAt);
     try {
-      await this.temporal.workflow.start('snapshot', {
+      await this.temporal.workflow.start(snapshot, {
         taskQueue: this.taskQueue,
         workflowId,
         args: [p],
@@ -123,23 +127,23 @@ export class HeadwaterClient {
 
   /** Waits for a snapshot workflow started by `startSnapshot` and returns its result. */
   async snapshotResult(workflowId: string): Promise<SnapshotResult> {
-    return this.temporal.workflow.getHandle(workflowId).result();
+    return this.temporal.workflow.getHandle<typeof snapshot>(workflowId).result();
   }
 
   async snapshotStatus(workflowId: string): Promise<SnapshotStatus> {
-    return this.temporal.workflow.getHandle(workflowId).query<SnapshotStatus>('snapshotStatus');
+    return this.temporal.workflow.getHandle<typeof snapshot>(workflowId).query(snapshotStatusQuery);
   }
 
   /** Starts a groom of a job (`job/<jobId>/groom`): retention, then mark and sweep. Returns the workflow id. */
   async startGroom(input: GroomInput): Promise<string> {
     const p = parse(GroomInput, input, 'groom input');
     const workflowId = workflowIds.groom(p.jobId);
-    await this.temporal.workflow.start('groom', { taskQueue: this.taskQueue, workflowId, args: [p] });
+    await this.temporal.workflow.start(groom, { taskQueue: this.taskQueue, workflowId, args: [p] });
     return workflowId;
   }
 
   async groomResult(jobId: string): Promise<GroomResult> {
-    return this.temporal.workflow.getHandle(workflowIds.groom(jobId)).result();
+    return this.temporal.workflow.getHandle<typeof groom>(workflowIds.groom(jobId)).result();
   }
 
   /**
@@ -148,15 +152,15 @@ export class HeadwaterClient {
    * and runs missed while Temporal was down are not made up beyond one (the next groom covers them).
    */
   async scheduleGroom(input: GroomScheduleInput): Promise<GroomSchedule> {
-    const { every, ...groom } = parse(GroomScheduleInput, input, 'groom schedule');
-    const scheduleId = scheduleIds.groom(groom.jobId);
+    const { every, ...groomInput } = parse(GroomScheduleInput, input, 'groom schedule');
+    const scheduleId = scheduleIds.groom(groomInput.jobId);
     const spec = { intervals: [{ every }] };
     const action: ScheduleOptionsAction = {
       type: 'startWorkflow',
-      workflowType: 'groom',
+      workflowType: groom,
       taskQueue: this.taskQueue,
-      workflowId: workflowIds.groom(groom.jobId),
-      args: [groom],
+      workflowId: workflowIds.groom(groomInput.jobId),
+      args: [groomInput],
     };
     const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' };
     try {
@@ -167,7 +171,7 @@ export class HeadwaterClient {
         .getHandle(scheduleId)
         .update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
     }
-    return (await this.groomSchedule(groom.jobId))!;
+    return (await this.groomSchedule(groomInput.jobId))!;
   }
 
   /** The job's groom Schedule, or undefined when it has none. */
