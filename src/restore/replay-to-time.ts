@@ -3,7 +3,8 @@
  * with the one applier (src/oplog/replay) through the restore's namespace map, up to T inclusive. Starts
  * from the applier state the catalog saved at the snapshot's position when it has it. Invariant: the
  * result is checked, not assumed: the chain has no hole, reaches T, and every entry the slices hold was
- * read and either applied (ts <= T) or left out (ts > T).
+ * read and either applied (ts <= T), left out (ts > T) or, in a stale capture attempt's overlapping slice,
+ * recognised as already applied.
  */
 import type { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
@@ -68,10 +69,14 @@ export async function replayToTime(o: {
   });
   const held = slices.reduce((n, s) => n + s.count, 0);
   if (res.through.lt(upTo)) {
-    throw new RestoreVerifyFailed(`the oplog slices of job '${o.plan.jobId}' reach ${tsToString(res.through)}, short of the restore time ${o.plan.toTs}`);
+    const last = slices.at(-1);
+    const after = last === undefined ? 'no slice after the snapshot' : `its last slice '${last._id}'`;
+    throw new RestoreVerifyFailed(`the oplog slices of job '${o.plan.jobId}' reach ${tsToString(res.through)} with ${after}, short of the restore time ${o.plan.toTs}`, { details: { slice: last?._id } });
   }
-  if (res.entries + res.leftOut !== held) {
-    throw new RestoreVerifyFailed(`the replay to ${o.plan.toTs} accounted for ${res.entries + res.leftOut} of the ${held} entries its ${slices.length} slices hold`);
+  // A stale capture attempt's slice repeats entries the slice before it applied: counted, not applied twice.
+  const accounted = res.entries + res.leftOut + res.overlapped;
+  if (accounted !== held) {
+    throw new RestoreVerifyFailed(`the replay to ${o.plan.toTs} accounted for ${accounted} of the ${held} entries its ${slices.length} slices hold`);
   }
   return {
     slices: res.slices,

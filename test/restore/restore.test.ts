@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BSON, MongoBulkWriteError } from 'mongodb';
+import { BSON, MongoBulkWriteError, type Timestamp } from 'mongodb';
 import { BlobKey, Keyring } from '../../src/codec/keys.js';
-import { ChecksumMismatch, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
-import { tsToString } from '../../src/lib/bson.js';
+import { ChecksumMismatch, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, SliceChainBroken, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
+import { tsFromString, tsToString } from '../../src/lib/bson.js';
 import { ContentHash } from '../../src/lib/content-hash.js';
 import { exportDump } from '../../src/restore/export-dump.js';
 import { openSnapshot } from '../../src/restore/open-snapshot.js';
@@ -23,8 +23,10 @@ import { formatExact, isoSecond } from '../../src/restore/restore-time.js';
 import { describeWindow, restoreWindow } from '../../src/restore/restore-window.js';
 import { runRestore, type RunRestoreOptions } from '../../src/restore/run-restore.js';
 import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
+import { SliceStore } from '../../src/slice/slice-store.js';
+import type { SliceRecord } from '../../src/catalog/slices.js';
 import { uniqueName } from '../harness/services.js';
-import { makeWorkload, sourceState, SRC_DB, type State, type Workload } from './workload.js';
+import { makeWorkload, sourceState, SRC_DB, type State, type StoreId, type Workload } from './workload.js';
 
 /** A target database of its own on the head server; the snapshot's `wl` is renamed to it. */
 const targetDb = () => uniqueName('rst');
@@ -42,7 +44,7 @@ describe('restore', () => {
     dbs.push(db);
     return { db, run: runRestore({ catalog: w.catalog, storeOf: w.storeOf, target: w.head, selection: { rename: [`${SRC_DB}=${db}`] }, ...o }) };
   };
-  const planIn = (store: 'fs' | 's3' | 'mongo'): RestorePlan => ({ ...fsPlan, store, manifestKey: manifestKey(w.jobId, w.snapshotTs) });
+  const planIn = (store: StoreId): RestorePlan => ({ ...fsPlan, store, manifestKey: manifestKey(w.jobId, w.snapshotTs) });
 
   before(async () => {
     w = await makeWorkload();
@@ -53,10 +55,15 @@ describe('restore', () => {
     await w.cleanup();
   });
 
-  for (const store of ['fs', 's3', 'mongo'] as const) {
-    it(`restores the whole snapshot from ${store}${store === 's3' ? ' (encrypted)' : ''}, verified, with its indexes`, async () => {
-      const keyring = store === 's3' ? new Keyring([w.key]) : undefined;
-      const { db, run } = restore({ plan: planIn(store), keyring });
+  // Each store type encrypted, and fs and the blockstore in clear too (the workload's snapshots).
+  const cases: Array<[StoreId, boolean]> = [['fs', false], ['fs-sealed', true], ['s3', true], ['mongo', false], ['mongo-sealed', true]];
+  for (const [store, sealed] of cases) {
+    it(`restores the whole snapshot from ${store.replace('-sealed', '')}${sealed ? ' (encrypted)' : ''}, verified, with its indexes`, async () => {
+      const keyring = sealed ? new Keyring([w.key]) : undefined;
+      const plan = planIn(store);
+      const { manifest } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, keyring });
+      assert.equal(manifest.codec.encryption === 'none', !sealed, `the ${store} snapshot is ${sealed ? '' : 'not '}encrypted`);
+      const { db, run } = restore({ plan, keyring });
       const res = await run;
       assertState(await sourceState(w.head, db), w.atSnapshot, store);
       assert.deepEqual(res.collections.map((c) => c.ns), [`${SRC_DB}.orders`, `${SRC_DB}.users`]);
@@ -84,6 +91,80 @@ describe('restore', () => {
     const res = await run;
     assertState(await sourceState(w.head, db), w.exact.state, 'exact entry');
     assert.deepEqual(res.replay!.last, { ts: tsToString(w.exact.ts), ns: `${SRC_DB}.users` });
+  });
+
+  /** The chain a restore to `plan.toTs` replays, as replayToTime reads it from the catalog. */
+  const chainOf = (plan: RestorePlan) =>
+    w.catalog.slices.oplogBetween({ jobId: w.jobId, syncNumber: plan.syncNumber }, tsFromString(plan.snapshotTs), tsFromString(plan.toTs!));
+
+  it('replays a chain holding a stale capture attempt\'s overlapping slice exactly, every entry accounted for', async () => {
+    const last = w.moments.at(-1)!;
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(last.ts.high) });
+    const chain = await chainOf(plan);
+    // A retry's slice that starts inside an earlier one and repeats its later entries (replay-slices.ts).
+    const inner = chain.slice(0, -1).find((r) => r.count >= 2);
+    assert.ok(inner !== undefined, `a slice of two entries or more before the chain's last (counts ${chain.map((r) => r.count).join(', ')})`);
+    const slices = new SliceStore(w.storeOf, w.catalog.slices);
+    const raw = await slices.read(inner);
+    const tsOf = (b: Uint8Array) => BSON.deserialize(b).ts as Timestamp;
+    const stale = raw.slice(1);
+    await slices.writeOplogSlice({ jobId: w.jobId, sliceStore: 'slices' }, { entries: stale, walls: stale.map(() => Number.NaN), prevTs: tsOf(raw[0]!), firstTs: tsOf(stale[0]!), lastTs: tsOf(stale.at(-1)!) });
+    const added = (await chainOf(plan)).filter((r) => !chain.some((c) => c._id === r._id));
+    assert.equal(added.length, 1, 'the stale slice is in the chain');
+    try {
+      const { db, run } = restore({ plan });
+      const res = await run;
+      assertState(await sourceState(w.head, db), last.state, 'with an overlapping slice');
+      assert.equal(res.replay!.slices, chain.length + 1);
+    } finally {
+      await w.stores.slices.store.delete(added[0]!._id);
+      await w.catalog.slices.delete(added[0]!._id);
+    }
+  });
+
+  it('fails a point-in-time restore whose slices are not what the catalog says, naming the slice', async () => {
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(w.moments.at(-1)!.ts.high) });
+    const chain = await chainOf(plan);
+    assert.ok(chain.length >= 2, `a chain of two slices or more (${chain.length})`);
+    const [first, second] = chain as [SliceRecord, SliceRecord];
+    const fails = async (what: string, check: (e: unknown) => boolean) => {
+      const { run } = restore({ plan });
+      await assert.rejects(run, (e) => check(e) || assert.fail(`${what}: ${String(e)}`));
+    };
+    // A record whose count differs from what its slice holds.
+    await w.catalog.slices.record({ ...second, count: second.count + 1 });
+    try {
+      await fails('a wrong count', (e) => e instanceof ChecksumMismatch && e.message.includes(`'${second._id}'`));
+    } finally {
+      await w.catalog.slices.record(second);
+    }
+    // A slice object gone from its store.
+    const bytes = await w.stores.slices.store.get(second._id);
+    await w.stores.slices.store.delete(second._id);
+    try {
+      await fails('a missing slice object', (e) => e instanceof NotFound && e.message.includes(second._id));
+    } finally {
+      await w.stores.slices.store.put(second._id, bytes);
+    }
+    // A record gone from the chain: a hole, named by the slice after it.
+    await w.catalog.slices.delete(first._id);
+    try {
+      await fails('a hole', (e) => e instanceof SliceChainBroken && e.message.includes(`'${second._id}'`));
+    } finally {
+      await w.catalog.slices.recordInChain(first);
+    }
+    // The chain's last slice gone (groomed after the plan): it ends short of T, after the slice before it.
+    const end = chain.at(-1)!;
+    await w.catalog.slices.delete(end._id);
+    try {
+      await fails('a short chain', (e) => e instanceof RestoreVerifyFailed && e.message.includes('short of the restore time') && e.message.includes(`'${chain.at(-2)!._id}'`));
+    } finally {
+      await w.catalog.slices.recordInChain(end);
+    }
+    // Put back as it was: the same restore now succeeds.
+    const { db, run } = restore({ plan });
+    await run;
+    assertState(await sourceState(w.head, db), w.moments.at(-1)!.state, 'after the slices were put back');
   });
 
   it('refuses a time outside the window, giving the window', async () => {

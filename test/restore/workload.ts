@@ -1,7 +1,8 @@
 /**
  * One workload for the restore tests, made once: a throwaway source FerretDB (its own oplog, so other
  * suites' load cannot roll it over), a first phase captured into oplog slices and applied to a head with
- * the head's own applyOplogRange, snapshots of that head in the three stores (S3 encrypted), then recorded
+ * the head's own applyOplogRange, snapshots of that head in the three stores (S3 encrypted; fs and the
+ * blockstore both in clear and, in stores of their own, encrypted), then recorded
  * moments (nested updates, inserts, deletes, a create, a drop) captured into more slices. Each moment
  * keeps the source's per-collection digests and the ts of its last oplog entry.
  */
@@ -23,7 +24,7 @@ import { makeStore, newJobId, snapshotNow, type TestStore } from '../snapshot/fi
 
 export const SRC_DB = 'wl';
 export type State = Map<string, Digest>;
-export type StoreId = 'fs' | 's3' | 'mongo' | 'slices';
+export type StoreId = 'fs' | 's3' | 'mongo' | 'fs-sealed' | 'mongo-sealed' | 'slices';
 
 export interface Moment {
   name: string;
@@ -74,6 +75,8 @@ export async function makeWorkload(): Promise<Workload> {
     fs: await makeStore('fs', head),
     s3: await makeStore('s3', head),
     mongo: await makeStore('mongo', head),
+    'fs-sealed': await makeStore('fs', head),
+    'mongo-sealed': await makeStore('mongo', head),
     slices: await makeStore('fs', head),
   };
   const storeOf = (id: string) => stores[id as StoreId].store;
@@ -97,7 +100,9 @@ export async function makeWorkload(): Promise<Workload> {
   const atSnapshot = await sourceState(source);
   const plan = await catalog.syncs.get(jobId, 1);
   const snapshotTs = applied.through;
-  await snapshotNow({ head, store: stores.s3.store, catalog, plan, ts: snapshotTs, codec: { compression: 'zstd', key }, storeId: 's3' });
+  for (const id of ['s3', 'fs-sealed', 'mongo-sealed'] as const) {
+    await snapshotNow({ head, store: stores[id].store, catalog, plan, ts: snapshotTs, codec: { compression: 'zstd', key }, storeId: id });
+  }
   await snapshotNow({ head, store: stores.mongo.store, catalog, plan, ts: snapshotTs, storeId: 'mongo' });
   await snapshotNow({ head, store: stores.fs.store, catalog, plan, ts: snapshotTs, storeId: 'fs' });
 
