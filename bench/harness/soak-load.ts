@@ -2,7 +2,9 @@
  * The soak's mixed write load on the source: inserts of nested documents with arrays, updates of nested
  * fields and arrays ($set on a path, $push, $pull, $inc), whole replacements and deletes, at a target rate
  * in 100 ms ticks; and, every few seconds, one collection-level change: a scratch collection created, renamed
- * or dropped, or an index built on a data collection. Every write is awaited one by one and its
+ * or dropped, or an index built on a data collection. Where the source takes transactions (MongoDB; FerretDB
+ * refuses them), one write in twenty is a multi-document transaction across two collections (an update
+ * and an insert, committed together or not at all). Every write is awaited one by one and its
  * acknowledgement latency recorded; a write the server refused or never answered (a fault) is counted as
  * failed, never as written. `pause()` lets the soak record the source at a quiet moment.
  */
@@ -25,6 +27,7 @@ export interface LoadCounts {
   renames: number;
   drops: number;
   indexBuilds: number;
+  transactions: number;
   failed: number;
 }
 
@@ -41,7 +44,7 @@ export function soakDoc(n: number): Document {
 }
 
 export class SoakLoad {
-  readonly counts: LoadCounts = { inserts: 0, updates: 0, replacements: 0, deletes: 0, creates: 0, renames: 0, drops: 0, indexBuilds: 0, failed: 0 };
+  readonly counts: LoadCounts = { inserts: 0, updates: 0, replacements: 0, deletes: 0, creates: 0, renames: 0, drops: 0, indexBuilds: 0, transactions: 0, failed: 0 };
   /** Acknowledgement latency of every write, in milliseconds. */
   readonly ackMs: number[] = [];
   private readonly pools = new Map<string, IdPool>();
@@ -53,7 +56,13 @@ export class SoakLoad {
   private resumed: Promise<void> | undefined;
   private done: Promise<void> | undefined;
 
-  constructor(client: MongoClient, dbName: string, private readonly opsPerSec: number) {
+  constructor(
+    private readonly client: MongoClient,
+    dbName: string,
+    private readonly opsPerSec: number,
+    /** Whether the source takes multi-document transactions (a replica set of MongoDB). */
+    private readonly transactions = false,
+  ) {
     this.db = client.db(dbName);
   }
 
@@ -135,6 +144,7 @@ export class SoakLoad {
     const pool = this.pools.get(name)!;
     const r = Math.random();
     if (r < 0.4 || pool.size < 100) return () => this.insert(c, pool);
+    if (this.transactions && r < 0.45) return () => this.transaction(c, pool);
     const [id] = pool.take(1, r >= 0.9);
     if (r < 0.75) return () => this.update(c, id!);
     if (r < 0.9) return async () => ((await c.replaceOne({ _id: id }, { ...soakDoc((this.seq += 1)), _id: id })).matchedCount > 0 ? 'replacements' : undefined);
@@ -146,6 +156,21 @@ export class SoakLoad {
     await c.insertOne(doc);
     pool.add(doc._id as ObjectId);
     return 'inserts';
+  }
+
+  /** An update of one document and an insert into another collection, in one transaction. */
+  private async transaction(c: Collection, pool: IdPool): Promise<'transactions'> {
+    const [id] = pool.take(1, false);
+    const other = this.db.collection(DATA_COLLS[(DATA_COLLS.indexOf(c.collectionName) + 1) % DATA_COLLS.length]!);
+    const doc = soakDoc((this.seq += 1));
+    await this.client.withSession((session) =>
+      session.withTransaction(async () => {
+        await c.updateOne({ _id: id }, { $inc: { 'stats.n': new Int32(1) } }, { session });
+        await other.insertOne(doc, { session });
+      }),
+    );
+    this.pools.get(other.collectionName)!.add(doc._id as ObjectId);
+    return 'transactions';
   }
 
   /** One of four nested or array updates; an update that matched nothing wrote nothing and is not counted. */

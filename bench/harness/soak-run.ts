@@ -95,7 +95,8 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
   // no oplog-based backup can see them there, so its scratch collections are left out of the comparisons.
   const ferret = (await serverKind(source)) === 'ferretdb';
   const compared = (c: string) => c !== BOUNDS_COLL && !(ferret && c.startsWith(DDL_PREFIX));
-  const load = new SoakLoad(source, DB, opts.opsPerSec ?? 25);
+  // Transactions where the source takes them: FerretDB refuses them, MongoDB (a replica set) takes them.
+  const load = new SoakLoad(source, DB, opts.opsPerSec ?? 25, !ferret);
   await load.seed(opts.seedDocs ?? 3000);
   const bounds = BoundsWriter.on(source, DB);
   const lag = new LagSampler(source, DB, `${DB}.${BOUNDS_COLL}`);
@@ -149,7 +150,7 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
   const trace = await traceLost({ lost: lostDocs, catalog: new Catalog(head, 'headwater'), jobId, syncNumber: view.syncNumber, sampler: lag, configFile: rig.worker.config.configFile, env: rig.worker.baseEnv });
   const c = load.counts;
   const result: SoakResult = {
-    operations: c.inserts + c.updates + c.replacements + c.deletes + c.creates + c.renames + c.drops + c.indexBuilds + bounds.ackAt.length,
+    operations: c.inserts + c.updates + c.replacements + c.deletes + c.creates + c.renames + c.drops + c.indexBuilds + c.transactions + bounds.ackAt.length,
     faults: log.injected,
     recovered: log.recovered,
     restoresVerified: checks.filter((x) => x.verified).length,
