@@ -51,10 +51,12 @@ export function createJobActivities(deps: Deps) {
       });
     },
 
-    /** `job check --deep`: re-reads every slice and manifest of the job, naming each damaged or missing one. */
+    /** `job check --deep`: re-reads every slice, manifest and snapshot chunk of the job, naming each damaged or missing one. */
     async jobObjects(raw: JobVerifyInput): Promise<ObjectsReport> {
       return asActivity(() =>
-        keepAlive(() => jobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId: JobVerifyInput.parse(raw).jobId, signal: cancellationSignal() })),
+        keepAlive(() =>
+          jobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId: JobVerifyInput.parse(raw).jobId, signal: cancellationSignal(), onProgress: heartbeat }),
+        ),
       );
     },
 

@@ -1,13 +1,13 @@
 /**
  * What `headwater job check` reports, computed where the catalog and stores are (a worker): whether the
- * chain of oplog slices of one sync is continuous from its start, and with `deep` whether every slice and
- * manifest of the job still reads back intact.
+ * chain of oplog slices of one sync is continuous from its start, and with `deep` whether every slice,
+ * manifest and snapshot chunk of the job still reads back intact.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { checkJobCoverage } from '../catalog/check-coverage.js';
 import { NotFound } from '../errors/domain-errors.js';
 import type { CoverageReport } from '../oplog/coverage.js';
-import { verifyJobObjects, type ObjectsReport } from '../oplog/verify-slices.js';
+import { verifyJobObjects, type ObjectsProgress, type ObjectsReport } from '../oplog/verify-slices.js';
 import type { BlobStore } from '../store/blob-store.js';
 
 export interface JobVerifyResult {
@@ -30,6 +30,12 @@ export async function jobCoverage(catalog: Catalog, jobId: string, syncNumber?: 
   return { syncNumber: n, coverage: await checkJobCoverage(catalog, jobId, n) };
 }
 
-export function jobObjects(o: { catalog: Catalog; storeOf: (id: string) => BlobStore; jobId: string; signal?: AbortSignal }): Promise<ObjectsReport> {
+export function jobObjects(o: {
+  catalog: Catalog;
+  storeOf: (id: string) => BlobStore;
+  jobId: string;
+  signal?: AbortSignal;
+  onProgress?: (p: ObjectsProgress) => void;
+}): Promise<ObjectsReport> {
   return verifyJobObjects(o);
 }

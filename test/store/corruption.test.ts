@@ -2,8 +2,8 @@
  * Damage at rest, in each store type (fs, S3 on MinIO, the FerretDB blockstore): one flipped byte in a
  * chunk, in a manifest and in an oplog slice. `snapshot verify`, a restore and `job check --deep` must each
  * fail and name the damaged object; nothing may read it as good. One job per store (a head snapshotted
- * into that store, and oplog slices after it written to that store), set up once; each case flips a byte,
- * checks, and flips it back, so the cases do not disturb each other.
+ * into that store, and oplog slices after it written to that store) and one worker (for `job check`), set
+ * up once; each case flips a byte, checks, and flips it back, so the cases do not disturb each other.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,10 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BSON, Int32, Timestamp, type MongoClient } from 'mongodb';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { parseConfig } from '../../src/config/load.js';
+import { JobClient } from '../../src/client/job-client.js';
 import { HeadwaterError } from '../../src/errors/domain-errors.js';
-import { verifyJobObjects } from '../../src/oplog/verify-slices.js';
+import { verifyJobObjects, type ObjectsProgress } from '../../src/oplog/verify-slices.js';
 import { planRestore, type RestorePlan } from '../../src/restore/plan-restore.js';
 import { formatExact } from '../../src/restore/restore-time.js';
 import { runRestore } from '../../src/restore/run-restore.js';
@@ -29,7 +31,7 @@ import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import { createActivities } from '../../src/activities/index.js';
-import { bundle, createWorker, nativeConnection } from '../harness/temporal.js';
+import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
 import { makeHead, newJobId, snapshotNow, type TestHead } from '../snapshot/fixtures.js';
 import { services, uniqueName } from '../harness/services.js';
 import { corruptObject } from './corrupt.js';
@@ -100,6 +102,11 @@ describe('corruption in every store is named and refused', () => {
   let head: MongoClient;
   const jobs = new Map<Kind, Job>();
   const targets: string[] = [];
+  let t: Awaited<ReturnType<typeof connectTemporal>>;
+  let native: NativeConnection;
+  let worker: Worker;
+  let running: Promise<void>;
+  let jobClient: JobClient;
 
   before(async () => {
     Object.assign(process.env, { HW_MINIO_USER: env.HW_MINIO_USER, HW_MINIO_PASSWORD: env.HW_MINIO_PASSWORD });
@@ -117,9 +124,19 @@ describe('corruption in every store is named and refused', () => {
       const rec = (await deps.catalog.snapshots.list(jobId))[0]!;
       jobs.set(kind, { kind, head: h, manifest, manifestKey: rec.manifestKey, chunk: chunks[Math.floor(chunks.length / 2)]!.id, slices: recs.map((r) => r._id), toTime: formatExact(last) });
     }
+    // `job check` runs in a worker, as in production: the client and the CLI start it on this queue.
+    t = await connectTemporal();
+    native = await nativeConnection();
+    worker = await createWorker({ connection: native, taskQueue: config.temporal.taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
+    running = worker.run();
+    jobClient = new JobClient(t.client, config.temporal.taskQueue);
   });
 
   after(async () => {
+    worker?.shutdown();
+    await running;
+    await native?.close();
+    await t?.connection.close();
     for (const j of jobs.values()) await j.head.drop();
     for (const t of targets) await head.db(t).dropDatabase();
     for (const kind of KINDS) for await (const e of deps.store(kind).list('')) await deps.store(kind).delete(e.key);
@@ -158,11 +175,14 @@ describe('corruption in every store is named and refused', () => {
       assert.equal((await verifySnapshot({ store: deps.store(kind), manifest: j.manifest })).ok, true);
       const res = await restore(j, true);
       assert.equal(res.replay?.entries, 9, 'the three slices were replayed');
-      const deep = await verifyJobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId: j.head.jobId });
-      assert.deepEqual([deep.ok, deep.slicesRead, deep.manifestsRead], [true, 3, 1]);
+      const progress: ObjectsProgress[] = [];
+      const deep = await verifyJobObjects({ catalog: deps.catalog, storeOf: (id) => deps.store(id), jobId: j.head.jobId, onProgress: (p) => progress.push(p) });
+      const chunks = new Set(j.manifest.collections.flatMap((c) => c.chunks.map((r) => r.id))).size;
+      assert.deepEqual([deep.ok, deep.slicesRead, deep.manifestsRead, deep.chunksRead], [true, 3, 1, chunks]);
+      assert.deepEqual(progress.at(-1), { slicesRead: 3, manifestsRead: 1, chunksRead: chunks, chunks });
     });
 
-    it(`${kind}: a flipped chunk fails verify and a restore, both naming it; the target is left empty`, async () => {
+    it(`${kind}: a flipped chunk fails verify, a restore and the deep check, each naming it; the target is left empty`, async () => {
       const j = jobs.get(kind)!;
       await damaged(j, chunkKey(j.chunk), async () => {
         const r = await verifySnapshot({ store: deps.store(kind), manifest: j.manifest });
@@ -170,6 +190,10 @@ describe('corruption in every store is named and refused', () => {
         assert.deepEqual(r.badChunks.map((b) => [b.chunk, b.type]), [[j.chunk, 'ChecksumMismatch']]);
         await assert.rejects(restore(j, false), namesIt(j.chunk));
         assert.equal((await head.db(targets.at(-1)!).listCollections().toArray()).length, 0, 'nothing restored from a damaged snapshot');
+        // What `job check --deep` asks the worker for.
+        const { objects: deep } = await jobClient.verifyJob(j.head.jobId, { deep: true });
+        assert.ok(deep !== undefined && !deep.ok, 'the deep check fails');
+        assert.deepEqual(deep.damaged.map((d) => [d.kind, d.name, d.store, d.snapshot, d.type]), [['chunk', j.chunk, kind, snapshotId(j.head.jobId, SNAP_TS), 'ChecksumMismatch']]);
       });
     });
 
@@ -208,21 +232,42 @@ describe('corruption in every store is named and refused', () => {
     }
   });
 
-  it('the CLI: `job check --deep` and `snapshot verify` name the damage and exit non-zero', async () => {
-    const j = jobs.get('mongo')!;
-    const native = await nativeConnection();
-    const worker = await createWorker({ connection: native, taskQueue: config.temporal.taskQueue, workflowBundle: await bundle(workflowsPath), activities: createActivities(deps) });
+  it('the deep check reads a chunk two snapshots share once, and names the newer snapshot with it', async () => {
+    const j = jobs.get('s3')!;
+    const rec = (await deps.catalog.snapshots.list(j.head.jobId))[0]!;
+    const later = new Timestamp({ t: SNAP_TS.high + 10, i: 1 });
+    // A second retained snapshot of the same data: its manifest references every chunk of the first.
+    await deps.catalog.snapshots.record({ ...rec, _id: snapshotId(j.head.jobId, later), ts: later });
+    const gets = new Map<string, number>();
+    // The real store, counting its gets.
+    const counting = (id: string) =>
+      new Proxy(deps.store(id), {
+        get(store, prop) {
+          if (prop === 'get') return (key: string) => (gets.set(key, (gets.get(key) ?? 0) + 1), store.get(key));
+          const v: unknown = Reflect.get(store, prop, store);
+          return typeof v === 'function' ? v.bind(store) : v;
+        },
+      });
     try {
-      await worker.runUntil(() => cliChecks(j));
+      await damaged(j, chunkKey(j.chunk), async () => {
+        const deep = await verifyJobObjects({ catalog: deps.catalog, storeOf: counting, jobId: j.head.jobId });
+        const chunkGets = [...gets].filter(([k]) => k.startsWith('chunks/'));
+        assert.equal(deep.manifestsRead, 2);
+        assert.equal(chunkGets.length, deep.chunksRead);
+        assert.deepEqual(chunkGets.filter(([, n]) => n !== 1), [], 'each chunk read once');
+        assert.deepEqual(deep.damaged.map((d) => [d.kind, d.name, d.snapshot]), [['chunk', j.chunk, snapshotId(j.head.jobId, later)]]);
+      });
     } finally {
-      await native.close();
+      await deps.catalog.snapshots.delete(snapshotId(j.head.jobId, later));
     }
   });
 
-  async function cliChecks(j: Job) {
+  it('the CLI: `job check --deep` and `snapshot verify` name the damage and exit non-zero', async () => {
+    const j = jobs.get('mongo')!;
+    const chunks = new Set(j.manifest.collections.flatMap((c) => c.chunks.map((r) => r.id))).size;
     const ok = await cli(file, 'job', 'check', j.head.jobId, '--deep');
     assert.equal(ok.code, 0, ok.out);
-    assert.match(ok.out, /3 oplog slices and 1 manifests read: ok/);
+    assert.match(ok.out, new RegExp(`3 oplog slices, 1 manifests and ${chunks} chunks read: ok`));
     await damaged(j, j.slices[0]!, async () => {
       await damaged(j, chunkKey(j.chunk), async () => {
         const [check, verify] = await Promise.all([
@@ -231,10 +276,11 @@ describe('corruption in every store is named and refused', () => {
         ]);
         assert.equal(check.code, 1, check.out);
         assert.match(check.out, new RegExp(`damaged slice '${j.slices[0]!}' in store 'mongo'`));
+        assert.match(check.out, new RegExp(`damaged chunk '${j.chunk}' in store 'mongo' \\(referenced by snapshot '${snapshotId(j.head.jobId, SNAP_TS)}'\\)`));
         assert.equal(verify.code, 1, verify.out);
         assert.match(verify.out, new RegExp(`bad chunk ${j.chunk} \\(collections: src\\.a\\)`));
         assert.match(verify.out, /FAILED/);
       });
     });
-  }
+  });
 });

@@ -174,7 +174,7 @@ export function registerJobCommands(program: Command): void {
     .command('check <jobId>')
     .description('check that the captured oplog slices are continuous from the sync start')
     .option('--sync-number <n>', "the initial sync to check from (default: the job's current one)")
-    .option('--deep', 'also re-read every oplog slice and snapshot manifest, naming each damaged or missing one')
+    .option('--deep', 'also re-read every oplog slice, snapshot manifest and chunk the snapshots reference, naming each damaged or missing one')
     .option('--json', 'print JSON')
     .action((jobId: string, o) =>
       guarded(() =>
