@@ -72,7 +72,21 @@ export class JobClient {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new IllegalTransition(`cannot create job '${job.jobId}': it exists`);
       throw err;
     }
+    await this.schedulesMade(job.jobId);
     return this.view(job.jobId);
+  }
+
+  /**
+   * The job's first run creates its Schedules, paused (job-runner.ts): create replies once they exist, so
+   * a caller sees them at once. Bounded: a busy worker makes them later by itself, and start makes them too.
+   */
+  private async schedulesMade(jobId: string, ms = 60_000): Promise<void> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const s = await describeJobSchedules(this.temporal, jobId);
+      if ((s.snapshot?.paused === true && s.groom?.paused === true) || Date.now() > end) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /** Connection ids and keys resolve only in a worker: one is asked, before the job's workflow exists. */

@@ -14,9 +14,11 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   startChild,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
@@ -78,10 +80,26 @@ export class JobRunner {
   /** Saves the definition before any command runs; a run continued with a live follow watches it again. */
   async begin(): Promise<void> {
     this.publish();
-    await this.lock.run(() => quick.saveJob(this.p.job));
+    await this.lock.run(async () => {
+      await quick.saveJob(this.p.job);
+      await this.createSchedules();
+    });
     if (this.following) this.launch(() => this.watch());
     // In the root scope: a stop's or a resync's halt cancels the job's work, never its health checks.
     void this.health.run();
+  }
+
+  /**
+   * Creating a job creates its snapshot and groom Schedules, paused while it is Inactive: start resumes
+   * them (and still creates them for a job created before this), stop pauses, terminate deletes them.
+   * Only the job's first run: a later run, after a terminate, must not bring them back. Under the lock, so
+   * a start cannot resume them before they are paused. patched(): older jobs replay their first run as it was.
+   */
+  private async createSchedules(): Promise<void> {
+    if (this.m.state !== 'Inactive' || workflowInfo().continuedFromExecutionRunId !== undefined) return;
+    if (!patched('schedules-at-create')) return;
+    await quick.upsertJobSchedules(this.p.job);
+    await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'job inactive: start resumes it' });
   }
 
   /** Continue-as-new only between commands and outside an initial sync (the sync child would be lost). */

@@ -20,6 +20,7 @@ import { PHASES, compareTsString } from '../../src/contracts/initial-sync.js';
 import type { GroomResult } from '../../src/contracts/snapshot.js';
 import { IllegalTransition, NotFound } from '../../src/errors/domain-errors.js';
 import { headDbName } from '../../src/head/head-names.js';
+import { tsToString } from '../../src/lib/bson.js';
 import { listHeadDatabases } from '../../src/job/head-databases.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import type { Deps } from '../../src/activities/deps.js';
@@ -160,6 +161,9 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const created = await jobs.createJob({ jobId, source: 'source', filter: { include: [db] }, retention: { intervalHours: 1 } }, { captureSeconds: 2, healthCheckSeconds: 1 });
     assert.equal(created.state, 'Inactive');
     assert.deepEqual(created.definition.retention, { intervalHours: 1, keep: { hourly: 48, daily: 7, weekly: 4, monthly: 12 }, pointInTimeHours: 24 });
+    // Creating the job created its Schedules, paused until start.
+    assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'paused');
+    assert.equal(await scheduleState(scheduleIds.groom(jobId)), 'paused');
     await assert.rejects(jobs.createJob({ jobId, source: 'source' }), IllegalTransition);
     await refusesIllegal(jobId);
     assert.equal((await deps.catalog.jobs.get(jobId)).state, 'Inactive');
@@ -334,6 +338,9 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
       // Headroom below the job's threshold shows as a warning before any rollover.
       const warned = await until('a headroom warning', () => jobs.jobStatus(jobId), (st) => (st.follow?.warnings.length ?? 0) > 0);
       assert.match(warned.follow!.warnings[0]!, /^oplog headroom is \d+s, below 1000000s/);
+      // A snapshot before the rollover: the job must keep it, and its window, while it waits for resync.
+      await t.client.schedule.getHandle(scheduleIds.snapshot(jobId)).trigger();
+      const snapped = await until('a snapshot before the rollover', () => jobs.view(jobId), (v) => v.lastSnapshot !== undefined);
 
       // The worker goes away; the oplog is flooded far past its 64 KiB and trimmed; writes to the job's
       // database are among the lost entries.
@@ -354,6 +361,15 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
       await until('the condition in the catalog', () => deps.catalog.jobs.get(jobId), (r) => r.condition === 'backup requires a resync');
       assert.equal((await deps.catalog.events.list(jobId, 'resync required')).length, 1);
       await refusesIllegal(jobId);
+      // The snapshot and the window that starts at it are kept while the job waits for resync.
+      const snapTs = snapped.lastSnapshot!.ts;
+      assert.deepEqual((await deps.catalog.snapshots.list(jobId)).map((x) => tsToString(x.ts)), [snapTs]);
+      const kept = await jobs.restoreWindow(jobId);
+      assert.equal(kept.snapshots, 1);
+      assert.equal(kept.ranges.length, 1, JSON.stringify(kept));
+      assert.equal(kept.ranges[0]!.from, snapTs, 'the window starts at the kept snapshot');
+      assert.ok(compareTsString(kept.ranges[0]!.to, snapTs) >= 0);
+      assert.equal((await jobs.view(jobId)).condition, 'backup requires a resync');
 
       // resyncPolicy auto: the other job records that it resynced by itself, and is Active on sync 2.
       const auto = await waitState(autoId, 'Active', (v) => v.syncNumber === 2 && v.phase === 'following');
