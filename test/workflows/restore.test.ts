@@ -13,7 +13,10 @@ import { formatExact, isoSecond } from '../../src/restore/restore-time.js';
 import { describeWindow, restoreWindow } from '../../src/restore/restore-window.js';
 import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
 import type { FsBlobStore } from '../../src/store/fs-blob-store.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
 import { chunkKey } from '../../src/store/layout.js';
+import { readManifest } from '../../src/snapshot/decode-snapshot.js';
+import { serializeManifest } from '../../src/snapshot/manifest.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
@@ -45,6 +48,7 @@ describe('restore workflow (client, in-process worker, real services)', () => {
     dbs.push(db);
     return { db, input: { from, target: 'target', renames: [`${SRC_DB}=${db}`], ...more } };
   };
+  const extra = new Map<string, BlobStore>();
   const targetDbs = async () => (await w.head.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name);
 
   before(async () => {
@@ -60,8 +64,9 @@ describe('restore workflow (client, in-process worker, real services)', () => {
         stores: {},
       }),
     );
-    // The workload's stores (fs, S3 on MinIO, the blockstore, the slices' fs) under the ids its catalog names.
-    deps = { ...base, store: w.storeOf };
+    // The workload's stores (fs, S3 on MinIO, the blockstore, the slices' fs) under the ids its catalog
+    // names, and stores a case adds (`extra`).
+    deps = { ...base, store: (id) => extra.get(id) ?? w.storeOf(id) };
     worker = await createWorker({ connection: native, taskQueue, workflowBundle, activities: createActivities(deps) });
     running = worker.run();
     client = await HeadwaterClient.connect({ address: services.temporal.address, taskQueue });
@@ -183,4 +188,49 @@ describe('restore workflow (client, in-process worker, real services)', () => {
     assert.equal(record?.failure?.type, 'ChecksumMismatch');
     assert.equal(record?.failure?.phase, 'restoring collections');
   });
+
+  it('fails when the restored data differs from the snapshot: names the collection, records the restore failed, leaves the target', async () => {
+    // A snapshot of its own (another job's record) whose manifest, checksum intact, gives 'users' another
+    // content hash: every chunk restores, and only the verification can see the difference.
+    const rec = await w.catalog.snapshots.get(snapshotId(w.jobId, w.snapshotTs));
+    const manifest = await readManifest(w.stores.fs.store, rec.manifestKey);
+    const users = manifest.collections.find((c) => c.ns === `${SRC_DB}.users`)!;
+    const wrong = `${users.contentHash[0] === '0' ? '1' : '0'}${users.contentHash.slice(1)}`;
+    const changed = { ...manifest, collections: manifest.collections.map((c) => (c === users ? { ...c, contentHash: wrong } : c)) };
+    extra.set('tampered', serving(w.stores.fs.store, rec.manifestKey, serializeManifest(changed)));
+    const job = `${w.jobId}-t`;
+    await w.catalog.snapshots.record({ ...rec, _id: snapshotId(job, w.snapshotTs), jobId: job, store: 'tampered' });
+    const restoreId = `${w.jobId}-mismatch`;
+    const bad = input({ snapshotId: snapshotId(job, w.snapshotTs) }, { restoreId });
+    await client.startRestore(bad.input);
+    const named = `'${bad.db}.users' (from '${SRC_DB}.users')`;
+    await assert.rejects(client.restoreResult(restoreId), (e) =>
+      e instanceof RestoreFailure && e.type === 'RestoreVerifyFailed' && !e.refused && e.message.includes(named) && !e.message.includes('orders'));
+
+    const record = await deps.catalog.restores.find(restoreId);
+    assert.equal(record?.state, 'failed');
+    assert.equal(record?.failure?.type, 'RestoreVerifyFailed');
+    assert.equal(record?.failure?.phase, 'verifying');
+    assert.ok(record?.failure?.message.includes(named), `the record names the collection: ${record?.failure?.message}`);
+    const handle = t.client.workflow.getHandle(`restore/${restoreId}`);
+    const status = await handle.query(restoreStatusQuery);
+    assert.equal(status.phase, 'failed');
+    assert.deepEqual(status.verification?.map((v) => [v.ns, v.ok]), [[`${SRC_DB}.orders`, true], [`${SRC_DB}.users`, false]]);
+    assert.equal((await handle.describe()).typedSearchAttributes.get(PhaseKey), 'failed');
+    // Not a damaged snapshot: the target stays for a look (recorded failed), with what was restored.
+    const left = await sourceState(w.head, bad.db);
+    assert.deepEqual([...left.keys()], ['orders', 'users']);
+    assert.equal(left.get('users')?.count, users.count);
+  });
 });
+
+/** `store` as it is, except that `key` reads as `bytes`. */
+function serving(store: BlobStore, key: string, bytes: Buffer): BlobStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'get') return async (k: string) => (k === key ? bytes : target.get(k));
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
