@@ -2,9 +2,7 @@
  * Per-job figures for the metrics endpoint, read from the catalog in two aggregations (slices, snapshots):
  * what the stores hold is what the catalog lists, whichever worker wrote it.
  */
-import type { Timestamp } from 'mongodb';
 import type { Catalog } from '../catalog/catalog.js';
-import { CatalogCollections } from '../catalog/names.js';
 
 export interface JobFigures {
   jobId: string;
@@ -22,26 +20,15 @@ export interface CatalogFigures {
   jobs: JobFigures[];
 }
 
-type Group<K> = { _id: K; v: number };
-
-/**
- * One sum per aggregation: FerretDB 1.24 computes only the first accumulator of a `$group` (the others
- * come back 0), so several sums in one stage would read as zeros on the stand-in.
- */
-function sumBy<K>(catalog: Catalog, coll: string, _id: unknown, of: unknown): Promise<Array<Group<K>>> {
-  return catalog.db.collection(coll).aggregate<Group<K>>([{ $group: { _id, v: { $sum: of } } }]).toArray();
-}
-
 export async function catalogFigures(catalog: Catalog): Promise<CatalogFigures> {
-  type SliceKey = { jobId: string; stream: string };
-  const sliceKey = { jobId: '$jobId', stream: '$stream' };
-  const { slices: sl, snapshots: sn } = CatalogCollections;
+  // One sum per aggregation: FerretDB 1.24 computes only the first accumulator of a `$group` (the others
+  // come back 0), so several sums in one stage would read as zeros on the stand-in.
   const [sliceCounts, sliceBytes, snapshotCounts, chunks, snapshotBytes] = await Promise.all([
-    sumBy<SliceKey>(catalog, sl, sliceKey, 1),
-    sumBy<SliceKey>(catalog, sl, sliceKey, '$storedBytes'),
-    sumBy<string>(catalog, sn, '$jobId', 1),
-    sumBy<string>(catalog, sn, '$jobId', '$newChunks'),
-    sumBy<string>(catalog, sn, '$jobId', '$newStoredBytes'),
+    catalog.slices.sumByStream(1),
+    catalog.slices.sumByStream('$storedBytes'),
+    catalog.snapshots.sumByJob(1),
+    catalog.snapshots.sumByJob('$newChunks'),
+    catalog.snapshots.sumByJob('$newStoredBytes'),
   ]);
   const jobs = new Map<string, JobFigures>();
   const job = (jobId: string) => {
@@ -66,10 +53,8 @@ export async function catalogFigures(catalog: Catalog): Promise<CatalogFigures> 
   const oplogJobs = sliceCounts.filter((s) => s._id.stream === 'oplog').map((s) => s._id.jobId);
   await Promise.all(
     oplogJobs.map(async (jobId) => {
-      const newest = await catalog.db
-        .collection<{ lastTs?: Timestamp }>(CatalogCollections.slices)
-        .findOne({ jobId, stream: 'oplog' }, { sort: { firstTs: -1 }, projection: { lastTs: 1 } });
-      if (newest?.lastTs) job(jobId).capturedThrough = newest.lastTs.high;
+      const end = await catalog.slices.newestOplogEnd(jobId);
+      if (end) job(jobId).capturedThrough = end.high;
     }),
   );
   return { jobs: [...jobs.values()].sort((a, b) => a.jobId.localeCompare(b.jobId)) };

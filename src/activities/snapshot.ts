@@ -19,8 +19,7 @@ import {
   type StagedSnapshot,
 } from '../contracts/snapshot.js';
 import { loadKey } from '../codec/keys.js';
-import { CatalogCollections } from '../catalog/names.js';
-import { syncKey, type SyncRecord } from '../catalog/syncs.js';
+import type { SyncRecord } from '../catalog/syncs.js';
 import { IllegalTransition, NotFound } from '../errors/domain-errors.js';
 import { asActivity } from '../errors/to-failure.js';
 import { acquireWriterLease, StoreLeases } from '../groom/store-leases.js';
@@ -169,9 +168,9 @@ export function createSnapshotActivities(deps: Deps) {
 
 /** The sync's plan; a job never synced is refused at once, not retried. */
 async function syncPlan(deps: Deps, jobId: string, syncNumber: number): Promise<SyncRecord> {
-  const recorded = await deps.catalog.db.collection(CatalogCollections.syncs).countDocuments({ _id: syncKey(jobId, syncNumber) as never });
-  if (recorded === 0) throw new NotFound(`cannot snapshot job '${jobId}': it has no initial sync ${syncNumber} in the catalog`);
-  return deps.catalog.syncs.get(jobId, syncNumber);
+  const sync = await deps.catalog.syncs.find(jobId, syncNumber);
+  if (sync === undefined) throw new NotFound(`cannot snapshot job '${jobId}': it has no initial sync ${syncNumber} in the catalog`);
+  return sync;
 }
 
 /** A short-lived client for one call: pause and resume are rare, and nothing is left open for shutdown. */

@@ -11,6 +11,7 @@ import { RestoreLeaseCatalog } from './restore-leases.js';
 import { RestoreCatalog } from './restores.js';
 import { SliceCatalog } from './slices.js';
 import { SnapshotCatalog } from './snapshots.js';
+import { StoreLeaseCatalog } from './store-leases.js';
 import { SyncCatalog } from './syncs.js';
 
 export class Catalog {
@@ -19,6 +20,7 @@ export class Catalog {
   readonly syncs: SyncCatalog;
   readonly snapshots: SnapshotCatalog;
   readonly restoreLeases: RestoreLeaseCatalog;
+  readonly storeLeases: StoreLeaseCatalog;
   readonly restores: RestoreCatalog;
   readonly jobs: JobCatalog;
   readonly events: EventCatalog;
@@ -36,6 +38,7 @@ export class Catalog {
     );
     this.snapshots = new SnapshotCatalog(this.db.collection(CatalogCollections.snapshots));
     this.restoreLeases = new RestoreLeaseCatalog(this.db.collection(CatalogCollections.restoreLeases));
+    this.storeLeases = new StoreLeaseCatalog(this.db.collection(CatalogCollections.storeLeases));
     this.restores = new RestoreCatalog(this.db.collection(CatalogCollections.restores));
     this.jobs = new JobCatalog(this.db.collection(CatalogCollections.jobs));
     this.events = new EventCatalog(this.db.collection(CatalogCollections.events));

@@ -8,7 +8,7 @@ export const CatalogCollections = {
   missing: 'missing',
   snapshots: 'snapshots',
   events: 'events',
-  /** Writers and sweepers of snapshot stores (src/groom/store-leases.ts). */
+  /** Writers and sweepers of snapshot stores (src/catalog/store-leases.ts, protocol in src/groom/store-leases.ts). */
   storeLeases: 'store_leases',
   /** Restores in progress, which groom must not pull storage from under (src/catalog/restore-leases.ts). */
   restoreLeases: 'restore_leases',

@@ -176,6 +176,22 @@ export class SliceCatalog {
     return docs.map((d) => SliceRecord.parse(d));
   }
 
+  /** Key and store of every slice of a job, any stream (terminate deletes them). */
+  async keysOfJob(jobId: string): Promise<Array<{ _id: string; store: string }>> {
+    return this.coll.find({ jobId }, { projection: { _id: 1, store: 1 } }).toArray();
+  }
+
+  /** Per job and stream, the sum of `of` over its slices (1: a count); one accumulator, as FerretDB 1.24 needs. */
+  async sumByStream(of: 1 | '$storedBytes'): Promise<Array<{ _id: { jobId: string; stream: string }; v: number }>> {
+    return this.coll.aggregate<{ _id: { jobId: string; stream: string }; v: number }>([{ $group: { _id: { jobId: '$jobId', stream: '$stream' }, v: { $sum: of } } }]).toArray();
+  }
+
+  /** The last entry of the job's newest oplog slice by first entry (the index's order), or undefined. */
+  async newestOplogEnd(jobId: string): Promise<Timestamp | undefined> {
+    const newest = await this.coll.findOne({ jobId, stream: 'oplog' }, { sort: { firstTs: -1 }, projection: { lastTs: 1 } });
+    return newest?.lastTs ?? undefined;
+  }
+
   async countStream(jobId: string, stream: string): Promise<number> {
     return this.coll.countDocuments({ jobId, stream });
   }

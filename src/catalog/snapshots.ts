@@ -63,6 +63,11 @@ export class SnapshotCatalog {
     return docs.map((d) => SnapshotRecord.parse(d));
   }
 
+  /** Per job, the sum of `of` over its snapshots (1: a count); one accumulator, as FerretDB 1.24 needs. */
+  async sumByJob(of: 1 | '$newChunks' | '$newStoredBytes'): Promise<Array<{ _id: string; v: number }>> {
+    return this.coll.aggregate<{ _id: string; v: number }>([{ $group: { _id: '$jobId', v: { $sum: of } } }]).toArray();
+  }
+
   async delete(id: string): Promise<void> {
     await this.coll.deleteOne({ _id: id });
   }

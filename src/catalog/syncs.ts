@@ -7,6 +7,7 @@ import type { Collection, Document } from 'mongodb';
 import { BSON, Timestamp } from 'mongodb';
 import { z } from 'zod';
 import { SourceReadPreference } from '../source/read-options.js';
+import { SyncChain } from './slice-chains.js';
 
 export const IdRange = z.object({ min: z.unknown().optional(), max: z.unknown().optional() });
 export type IdRange = z.infer<typeof IdRange>;
@@ -34,6 +35,8 @@ export const SyncRecord = z.object({
   filter: z.object({ include: z.array(z.string()), exclude: z.array(z.string()) }).optional(),
   /** The member choice the sync reads its source with (src/source/read-options.ts); absent: the primary. */
   reads: SourceReadPreference.optional(),
+  /** host:port of the one member the sync reads (chosen by `reads` when it started); absent on older syncs. */
+  member: z.string().optional(),
   /** Id of the key the sync's slices are sealed with (src/slice/slice-keys.ts); absent: in clear. */
   sliceKeyId: z.string().optional(),
   /** Source databases the oplog created after the plan that the filter keeps: the head has them too. */
@@ -158,6 +161,23 @@ export class SyncCatalog {
 
   async markConsistent(jobId: string, n: number, ts: Timestamp): Promise<void> {
     await this.syncs.updateOne({ _id: syncKey(jobId, n) }, { $set: { consistentAt: ts } });
+  }
+
+  /** Every initial sync of the job, in number order: number, T0 and consistent point only (groom's chains). */
+  async chains(jobId: string): Promise<SyncChain[]> {
+    const docs = await this.syncs
+      .find({ jobId }, { projection: { _id: 0, syncNumber: 1, t0: 1, consistentAt: 1 } })
+      .sort({ syncNumber: 1 })
+      .toArray();
+    return docs.map((d) => SyncChain.parse(d));
+  }
+
+  /** Deletes every sync plan of the job, then their missing-document records (terminate); returns the plans deleted. */
+  async deleteJob(jobId: string): Promise<number> {
+    const escaped = jobId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const deleted = await this.syncs.deleteMany({ jobId });
+    await this.missing.deleteMany({ sync: { $regex: `^${escaped}/` } });
+    return deleted.deletedCount;
   }
 
   /** Remembers documents the head lacked when an update referred to them (idempotent). */

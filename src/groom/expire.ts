@@ -9,8 +9,6 @@
  */
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
-import { CatalogCollections } from '../catalog/names.js';
-import { syncChains } from '../catalog/slice-chains.js';
 import type { ExpireResult, RetentionPolicy } from '../contracts/snapshot.js';
 import { tsToString } from '../lib/bson.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -33,7 +31,7 @@ export async function expireSnapshots(o: {
   // Leases and syncs are read before anything is deleted: a restore that leases later plans after this
   // groom's deletes, and a sync that starts later captures only slices after its own T0.
   const leases = await o.catalog.restoreLeases.live(o.jobId);
-  const syncs = await syncChains(o.catalog.db.collection(CatalogCollections.syncs), o.jobId);
+  const syncs = await o.catalog.syncs.chains(o.jobId);
   const slices = await o.catalog.slices.oplog(o.jobId);
   const leased = new Set(leases.map((l) => l.snapshotId));
   const drop = decision.drop.filter((id) => !leased.has(id));

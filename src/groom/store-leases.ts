@@ -7,84 +7,60 @@
  * sweep to end. Leases expire, so a crashed process never blocks the other side for ever; a writer whose
  * lease lapsed re-checks its chunks before committing (src/snapshot/commit-snapshot.ts).
  */
-import type { Collection } from 'mongodb';
-import { z } from 'zod';
 import type { Catalog } from '../catalog/catalog.js';
-import { CatalogCollections } from '../catalog/names.js';
+import type { StoreLease, StoreLeaseCatalog } from '../catalog/store-leases.js';
 
-export const StoreLease = z.object({
-  _id: z.string(),
-  store: z.string(),
-  kind: z.enum(['writer', 'sweeper']),
-  owner: z.string(),
-  expiresAt: z.date(),
-});
-export type StoreLease = z.infer<typeof StoreLease>;
+export { StoreLease } from '../catalog/store-leases.js';
 
 const writerId = (store: string, owner: string) => `writer/${store}/${owner}`;
 const sweeperId = (store: string) => `sweeper/${store}`;
 
 export class StoreLeases {
-  private readonly coll: Collection<StoreLease>;
+  private readonly leases: StoreLeaseCatalog;
 
   constructor(
     catalog: Catalog,
     private readonly now: () => number = Date.now,
   ) {
-    this.coll = catalog.db.collection<StoreLease>(CatalogCollections.storeLeases);
+    this.leases = catalog.storeLeases;
   }
 
   /** Registers (or re-registers, on a retry) a snapshot writing to `store`. */
   async acquireWriter(store: string, owner: string, ttlMs: number): Promise<void> {
-    const lease = { store, kind: 'writer' as const, owner, expiresAt: new Date(this.now() + ttlMs) };
-    await this.coll.replaceOne({ _id: writerId(store, owner) }, lease, { upsert: true });
+    await this.leases.put({ _id: writerId(store, owner), store, kind: 'writer', owner, expiresAt: new Date(this.now() + ttlMs) });
   }
 
   /** Extends a live lease; false when it lapsed or is gone (a sweep may have run since). */
   async renew(store: string, kind: 'writer' | 'sweeper', owner: string, ttlMs: number): Promise<boolean> {
     const _id = kind === 'writer' ? writerId(store, owner) : sweeperId(store);
     const now = this.now();
-    const res = await this.coll.updateOne(
-      { _id, owner, expiresAt: { $gt: new Date(now) } },
-      { $set: { expiresAt: new Date(now + ttlMs) } },
-    );
-    return res.matchedCount === 1;
+    return this.leases.extend(_id, owner, new Date(now), new Date(now + ttlMs));
   }
 
   /** Takes the store's sweeper lease unless another live sweep holds it. */
   async acquireSweeper(store: string, owner: string, ttlMs: number): Promise<boolean> {
     const _id = sweeperId(store);
     const now = this.now();
-    const lease = { store, kind: 'sweeper' as const, owner, expiresAt: new Date(now + ttlMs) };
-    const current = await this.coll.findOne({ _id });
-    if (current === null) {
-      try {
-        await this.coll.insertOne({ _id, ...lease });
-        return true;
-      } catch {
-        return false; // another sweep inserted it first
-      }
-    }
+    const lease = { _id, store, kind: 'sweeper' as const, owner, expiresAt: new Date(now + ttlMs) };
+    const current = await this.leases.find(_id);
+    if (current === null) return this.leases.insert(lease); // false: another sweep inserted it first
     if (current.owner !== owner && current.expiresAt.getTime() > now) return false;
     // Compare-and-set on the lease we read, so two sweeps taking over an expired lease cannot both win.
-    const res = await this.coll.replaceOne({ _id, owner: current.owner, expiresAt: current.expiresAt }, lease);
-    return res.matchedCount === 1;
+    return this.leases.replaceIf(current, lease);
   }
 
   async release(store: string, kind: 'writer' | 'sweeper', owner: string): Promise<void> {
-    await this.coll.deleteOne({ _id: kind === 'writer' ? writerId(store, owner) : sweeperId(store), owner });
+    await this.leases.delete(kind === 'writer' ? writerId(store, owner) : sweeperId(store), owner);
   }
 
   /** Live writer leases of `store`. */
   async liveWriters(store: string): Promise<StoreLease[]> {
-    const docs = await this.coll.find({ store, kind: 'writer', expiresAt: { $gt: new Date(this.now()) } }).toArray();
-    return docs.map((d) => StoreLease.parse(d));
+    return this.leases.liveWriters(store, new Date(this.now()));
   }
 
   /** The live sweeper lease of `store`, if a sweep runs. */
   async liveSweeper(store: string): Promise<StoreLease | undefined> {
-    const doc = await this.coll.findOne({ _id: sweeperId(store), expiresAt: { $gt: new Date(this.now()) } });
-    return doc === null ? undefined : StoreLease.parse(doc);
+    return this.leases.findLive(sweeperId(store), new Date(this.now()));
   }
 }
 

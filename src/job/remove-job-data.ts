@@ -7,7 +7,6 @@
 import type { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
-import { CatalogCollections } from '../catalog/names.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { dropHeadDatabases } from './head-databases.js';
 
@@ -33,22 +32,17 @@ export async function removeJobData(o: {
     await o.catalog.snapshots.delete(s._id);
   }
   // 2. slices of every stream (oplog and each sync's collection slices).
-  const slices = await o.catalog.db
-    .collection<{ _id: string; store: string }>(CatalogCollections.slices)
-    .find({ jobId: o.jobId }, { projection: { _id: 1, store: 1 } })
-    .toArray();
+  const slices = await o.catalog.slices.keysOfJob(o.jobId);
   for (const [i, s] of slices.entries()) {
     await o.storeOf(s.store).delete(s._id);
     await o.catalog.slices.delete(s._id);
     if (i % 100 === 99) o.onProgress?.({ snapshots: snapshots.length, slices: i + 1 });
   }
   // 3. the sync plans and their missing-document records.
-  const escaped = o.jobId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const syncs = await o.catalog.db.collection(CatalogCollections.syncs).deleteMany({ jobId: o.jobId });
-  await o.catalog.db.collection(CatalogCollections.missing).deleteMany({ sync: { $regex: `^${escaped}/` } });
+  const syncs = await o.catalog.syncs.deleteJob(o.jobId);
   // 4. the head databases of every sync.
   const headDatabases = await dropHeadDatabases(o.head, o.jobId);
-  const out = { snapshots: snapshots.length, slices: slices.length, headDatabases, syncs: syncs.deletedCount };
+  const out = { snapshots: snapshots.length, slices: slices.length, headDatabases, syncs };
   o.logger?.info({ jobId: o.jobId, ...out }, 'job data removed');
   return out;
 }
