@@ -3,7 +3,10 @@
  * restic's `forget --keep-*`): walking from the newest snapshot back, the newest snapshot of each distinct
  * hour, day, ISO week and month (UTC) is kept, up to the policy's count per bucket kind. The newest snapshot
  * is always kept (incremental snapshots and apply start from it), and so is the newest snapshot at or before
- * the start of the point-in-time window, from which a restore to the window's first second replays.
+ * the start of the point-in-time window, from which a restore to the window's first second replays. A job
+ * younger than its window has no such snapshot: its oldest snapshot is the base, so that the window still
+ * reaches back to the job's first snapshot (dropping it by the bucket counts, several snapshots in one hour
+ * say, would silently cut the window the operator asked for to less than the job's age).
  */
 import type { RetentionPolicy } from '../contracts/snapshot.js';
 
@@ -23,8 +26,8 @@ export interface RetentionDecision {
   /** Start of the point-in-time window (ms). */
   windowStart: number;
   /**
-   * The snapshot oplog slices are needed from: the point-in-time base, or the oldest kept snapshot when
-   * none is as old as the window (slices before it serve no restore). Absent when there is no snapshot.
+   * The snapshot oplog slices are needed from: the point-in-time base (the oldest snapshot when none is as
+   * old as the window; slices before it serve no restore). Absent when there is no snapshot.
    */
   sliceFloor?: string;
 }
@@ -78,14 +81,13 @@ export function decideRetention(snapshots: RetentionCandidate[], policy: Retenti
       mark(s.id, kind);
     }
   }
-  const base = newestFirst.find((s) => s.at <= windowStart);
+  const base = newestFirst.find((s) => s.at <= windowStart) ?? newestFirst.at(-1);
   if (base !== undefined) mark(base.id, 'point-in-time');
   const ordered = new Map(newestFirst.filter((s) => keep.has(s.id)).map((s) => [s.id, keep.get(s.id)!]));
-  const oldestKept = [...ordered.keys()].at(-1);
   return {
     keep: ordered,
     drop: newestFirst.filter((s) => !keep.has(s.id)).map((s) => s.id),
     windowStart,
-    sliceFloor: base?.id ?? oldestKept,
+    sliceFloor: base?.id,
   };
 }

@@ -83,11 +83,19 @@ describe('retention decision', () => {
     assert.equal(d.sliceFloor, '2024-01-09T00:00:00.000Z');
   });
 
-  it('uses the oldest kept snapshot as the slice floor when the window reaches past every snapshot', () => {
+  it('keeps the oldest snapshot as the base when the window reaches past every snapshot (a job younger than its window)', () => {
     const s = series('2024-01-05T00:00:00Z', 24, 3);
     const d = decideRetention(s, policy({ ...none, keep: { ...none.keep, daily: 2 }, pointInTimeHours: 24 * 30 }), at('2024-01-08T00:00:00Z'));
-    assert.deepEqual(kept(d), ['2024-01-07T00:00:00.000Z', '2024-01-06T00:00:00.000Z']);
-    assert.equal(d.sliceFloor, '2024-01-06T00:00:00.000Z');
+    assert.deepEqual(kept(d), ['2024-01-07T00:00:00.000Z', '2024-01-06T00:00:00.000Z', '2024-01-05T00:00:00.000Z'], 'the daily count alone would drop 5 Jan, inside the 30-day window');
+    assert.deepEqual(d.keep.get('2024-01-05T00:00:00.000Z'), ['point-in-time']);
+    assert.equal(d.sliceFloor, '2024-01-05T00:00:00.000Z');
+  });
+
+  it('keeps the window whole when several snapshots fall in one hour of a young job', () => {
+    const s = series('2024-01-01T10:05:00Z', 0.1, 5); // 10:05 .. 10:29, every 6 minutes
+    const d = decideRetention(s, policy({ keep: { hourly: 48, daily: 7, weekly: 4, monthly: 12 }, pointInTimeHours: 24 }), at('2024-01-01T10:30:00Z'));
+    assert.deepEqual(kept(d), ['2024-01-01T10:29:00.000Z', '2024-01-01T10:05:00.000Z'], 'the hour keeps its newest, the window its first');
+    assert.equal(d.sliceFloor, '2024-01-01T10:05:00.000Z');
   });
 
   it('treats a snapshot from the future (clock skew) as the newest, and still keeps a base at or before now', () => {
