@@ -28,6 +28,9 @@ async function buildCli(outfile) {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // The client starts workflows by function (its name is the workflow type): a bundler rename on a
+    // clash of top-level names would send another type to Temporal.
+    keepNames: true,
     logLevel: 'warning',
   });
   renameSync(tmp, outfile);
