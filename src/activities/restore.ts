@@ -5,7 +5,7 @@
  * cursor its last heartbeat carried, so a killed worker costs at most one batch, never a duplicate.
  */
 import { Context } from '@temporalio/activity';
-import { MongoServerSelectionError } from 'mongodb';
+import { MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
 import {
   BuildRestoreIndexesInput,
   DiscardRestoreTargetInput,
@@ -185,10 +185,15 @@ export function createRestoreActivities(deps: Deps) {
 
 /** An unreachable target is refused at once (retrying a wrong address for hours helps nobody). */
 async function pingTarget(deps: Deps, id: string): Promise<void> {
+  const client = deps.connections.client(id);
   try {
-    await deps.connections.client(id).db('admin').command({ ping: 1 });
+    // A client whose first connect failed is left closed by the registry until its background retry:
+    // a ping alone would get "Topology is closed", a retryable error, forever. Connecting again here
+    // (at once when connected) turns an address nothing answers on into a server selection failure.
+    await client.connect();
+    await client.db('admin').command({ ping: 1 });
   } catch (err) {
-    if (!(err instanceof MongoServerSelectionError)) throw err;
+    if (!(err instanceof MongoServerSelectionError || err instanceof MongoTopologyClosedError)) throw err;
     throw new HeadwaterError('TargetUnreachable', `restore target '${id}' is not answering: ${err.message}`);
   }
 }

@@ -68,7 +68,8 @@ describe('headwater restore (the CLI, against a worker)', () => {
     const config = {
       temporal: { address: services.temporal.address, taskQueue },
       catalog: { connection: 'head', database: catalogDb },
-      connections: { head: { uri: services.head.uri }, target: { uri: services.head.uri } },
+      // `deaf`: an address nothing listens on, given up on after a second.
+      connections: { head: { uri: services.head.uri }, target: { uri: services.head.uri }, deaf: { uri: 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=1000' } },
       stores: { snaps: { type: 'fs', path: (s.store as FsBlobStore).root } },
     };
     configFile = join((s.store as FsBlobStore).root, '..', `${uniqueName('hw-rcli')}.yaml`);
@@ -145,6 +146,20 @@ describe('headwater restore (the CLI, against a worker)', () => {
     assert.match(badNumber.err, /--parallelism <n>' argument '0' is invalid\. expected a whole number from 1 to 16/);
     const dbsNow = (await head.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name);
     assert.ok(!dbsNow.includes(db), 'the refused restore wrote nothing');
+  });
+
+  it('refuses an unreachable target with exit 2 and one line naming it; nothing is recorded or written', async () => {
+    const db = target();
+    const id = `${h.jobId}-deaf`;
+    const r = await cli('start', '--snapshot', snapshotId(h.jobId, T0), '--target', 'deaf', '--rename', `src=${db}`, '--id', id, '--wait');
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.equal(r.err.trim().split('\n').length, 1, `one line: ${r.err}`);
+    assert.match(r.err, new RegExp(`^headwater: restore '${id}' failed while planning: restore target 'deaf' is not answering: .*127\\.0\\.0\\.1:1`));
+    assert.doesNotMatch(r.err, /^\s+at /m, 'no stack trace');
+    assert.equal(await deps.catalog.restores.find(id), undefined, 'no restore recorded');
+    assert.deepEqual(await deps.catalog.restoreLeases.live(h.jobId), [], 'no restore lease held');
+    const dbsNow = (await head.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name);
+    assert.ok(!dbsNow.includes(db), 'nothing was written');
   });
 
   it('export writes the snapshot in mongodump layout, each .bson equal to the manifest by count and hash', async () => {
