@@ -28,7 +28,12 @@ export async function backupJob(input: BackupJobInput): Promise<never> {
   const historyFull = () =>
     workflowInfo().continueAsNewSuggested ||
     (p.continueAsNewAfterEvents !== undefined && workflowInfo().historyLength >= p.continueAsNewAfterEvents);
-  await condition(() => historyFull() && job.atRest());
-  await condition(allHandlersFinished);
+  // Checked again right before carrying the state: a condition met in one activation lets the job's own
+  // work run on (a follow's end taking the lock to enter "resync required") before this continues, and
+  // a run continued then lost that work's activity and its follow watch.
+  do {
+    await condition(() => historyFull() && job.atRest());
+    await condition(allHandlersFinished);
+  } while (!job.atRest());
   return continueAsNew<typeof backupJob>(job.carry());
 }
