@@ -15,7 +15,6 @@ import {
   type IndexesResult,
 } from '../contracts/activities.js';
 import { InitialSyncInput, TsString, type SyncStart } from '../contracts/initial-sync.js';
-import { InvalidConfig } from '../errors/domain-errors.js';
 import { asActivity } from '../errors/to-failure.js';
 import { applyOplogRange } from '../head/apply-range.js';
 import { buildPendingSlices } from '../head/build-slices.js';
@@ -25,7 +24,8 @@ import { prepareHead } from '../head/prepare-head.js';
 import { tsFromString, tsToString } from '../lib/bson.js';
 import { checkSource } from '../source/check-source.js';
 import { NamespaceFilter } from '../source/namespace-filter.js';
-import { SourceReadPreference, sourceReads } from '../source/read-options.js';
+import { chooseMember, resolveReadPreference, sourceReads } from '../source/read-options.js';
+import { onMember, splitConnectionRef } from '../config/connections.js';
 import { copyRange, type CopyResume } from '../source/copy-range.js';
 import { defaultRangeDocs, latestOplogTs, planCollections } from '../source/plan-sync.js';
 import type { Deps } from './deps.js';
@@ -34,25 +34,45 @@ import { keyForSlices } from '../slice/slice-keys.js';
 import { SliceIo } from './slice-io.js';
 import { z } from 'zod';
 
-/** The sync's member choice, checked before anything is read; absent: the primary. */
-function readPreferenceOf(p: { readPreference?: string; readTags?: Array<Record<string, string>> }) {
-  if (p.readPreference === undefined && p.readTags === undefined) return undefined;
-  const r = SourceReadPreference.safeParse({ mode: p.readPreference, tags: p.readTags });
-  if (!r.success) throw new InvalidConfig(`invalid read preference: ${r.error.issues.map((i) => i.message).join('; ')}`);
-  return r.data;
-}
+/** Which member a sync reads: MongoDB's read preference, the default filled in. */
+const MemberChoice = z.object({
+  source: z.string().min(1),
+  readPreference: z.string().optional(),
+  readTags: z.array(z.record(z.string(), z.string())).optional(),
+});
 
 export function createInitialSyncActivities(deps: Deps) {
   const slices = new SliceIo(deps);
+  /** The client of the member a sync's plan pinned (plans recorded before pinning: the source as named). */
+  const readClient = (source: string, member: string | undefined) =>
+    deps.connections.client(member === undefined ? source : onMember(splitConnectionRef(source).id, member));
   return {
+    /**
+     * Chooses the member a sync will read, by its read preference (src/source/read-options.ts), and
+     * returns the reference that reads it alone (`<connection id>@<host:port>`): the sync's T0, copy and
+     * capture, and the follow after it, all read that member. Refused (InvalidConfig) when none matches.
+     */
+    async chooseSyncMember(raw: z.input<typeof MemberChoice>): Promise<string> {
+      return asActivity(async () => {
+        const p = MemberChoice.parse(raw);
+        const { id } = splitConnectionRef(p.source);
+        const member = await chooseMember(deps.connections.client(id), id, resolveReadPreference(p));
+        deps.logger.info({ source: id, member }, 'sync member chosen');
+        return onMember(id, member);
+      });
+    },
+
     /** starting: check the source, record T0 before any document is read, plan the copy. */
     async syncStart(raw: z.input<typeof InitialSyncInput>): Promise<SyncStart> {
       return asActivity(() =>
         keepAlive(async () => {
           const p = InitialSyncInput.parse(raw);
-          const client = deps.connections.client(p.source);
-          const reads = readPreferenceOf(p);
-          await checkSource(client, p.source);
+          const reads = resolveReadPreference(p);
+          const { id, member: pinned } = splitConnectionRef(p.source);
+          await checkSource(deps.connections.client(id), id);
+          // One member for T0, the plan and the copy (read-options.ts): the job's, or chosen here.
+          const member = pinned ?? (await chooseMember(deps.connections.client(id), id, reads));
+          const client = deps.connections.client(onMember(id, member));
           // A key that cannot be found fails the sync here, before a slice is written in clear or not at all.
           if (p.encryptionKeyId !== undefined) keyForSlices(p.encryptionKeyId);
           const t0 = await latestOplogTs(client, sourceReads(reads));
@@ -74,11 +94,12 @@ export function createInitialSyncActivities(deps: Deps) {
             collections,
             filter: p.filter,
             reads,
+            member,
             sliceKeyId: p.encryptionKeyId,
             createdAt: new Date(),
           });
           deps.logger.info(
-            { jobId: p.jobId, t0: tsToString(t0), collections: collections.length },
+            { jobId: p.jobId, t0: tsToString(t0), collections: collections.length, member },
             'initial sync planned',
           );
           return {
@@ -104,7 +125,7 @@ export function createInitialSyncActivities(deps: Deps) {
             lastId: BSON.EJSON.parse(beat.lastId, { relaxed: false }),
           };
           const res = await copyRange({
-            client: deps.connections.client(p.source),
+            client: readClient(p.source, plan.member),
             ns: p.ns,
             range,
             resume,
@@ -178,10 +199,11 @@ export function createInitialSyncActivities(deps: Deps) {
       return asActivity(() =>
         keepAlive(async () => {
           const p = FetchMissingInput.parse(raw);
+          const plan = await deps.catalog.syncs.get(p.jobId, p.syncNumber);
           return fetchMissing({
             ...p,
             catalog: deps.catalog,
-            source: deps.connections.client(p.source),
+            source: readClient(p.source, plan.member),
             head: deps.connections.client(p.head),
           });
         }),

@@ -12,6 +12,41 @@ export function redactUri(uri: string): string {
 }
 
 /**
+ * A connection reference `<id>@<host:port>`: connection `id`, read through that one member of its
+ * replica set only (a direct connection), as a sync pins its reads to the member it chose. It names a
+ * host, never a URI or a credential, so it may travel in payloads and the catalog.
+ */
+export function onMember(id: string, member: string): string {
+  return `${id}@${member}`;
+}
+
+const MEMBER_HOST = /^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** The connection id and the pinned member (if any) of a connection reference. */
+export function splitConnectionRef(ref: string): { id: string; member?: string } {
+  const at = ref.lastIndexOf('@');
+  if (at < 0) return { id: ref };
+  const member = ref.slice(at + 1);
+  if (!MEMBER_HOST.test(member)) throw new InvalidConfig(`connection reference '${ref}': '${member}' is not a host[:port]`);
+  return { id: ref.slice(0, at), member };
+}
+
+/**
+ * The URI of one member of the replica set a URI names: the same credentials and options, that host
+ * alone and `directConnection=true`, so the driver reads it whatever its role. An SRV URI becomes a plain
+ * one with TLS on (SRV implies it); the options its TXT record would add are not needed to reach one host.
+ */
+export function memberUri(uri: string, member: string): string {
+  const m = /^(mongodb(?:\+srv)?):\/\/((?:[^@/]*@)?)([^/?]*)(\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (m === null) throw new InvalidConfig(`unable to pin a member of ${redactUri(uri)}: not a MongoDB URI`);
+  const [, scheme, userinfo = '', , path = '/', query = ''] = m;
+  const params = new URLSearchParams(query.replace(/^\?/, ''));
+  params.set('directConnection', 'true');
+  if (scheme === 'mongodb+srv' && !params.has('tls') && !params.has('ssl')) params.set('tls', 'true');
+  return `mongodb://${userinfo}${member}${path}?${params.toString()}`;
+}
+
+/**
  * A server check (hello) that has neither succeeded nor failed in this long is wedged: the driver
  * (7.9) can wait for ever on a monitoring connection that closed as the check began (a link cut with a
  * command in flight), and then every operation fails server selection until the process restarts.
@@ -29,11 +64,13 @@ export class ConnectionRegistry {
     private readonly wedgedCheckMs = WEDGED_CHECK_MS,
   ) {}
 
-  has(id: string): boolean {
-    return Object.hasOwn(this.connections, id);
+  has(ref: string): boolean {
+    return Object.hasOwn(this.connections, ref) || Object.hasOwn(this.connections, splitConnectionRef(ref).id);
   }
 
-  config(id: string): ConnectionConfig {
+  /** The configuration of a connection id, or of the connection a member reference (`id@host`) names. */
+  config(ref: string): ConnectionConfig {
+    const id = Object.hasOwn(this.connections, ref) ? ref : splitConnectionRef(ref).id;
     const c = this.connections[id];
     if (c === undefined) {
       const known = Object.keys(this.connections).join(', ') || 'none';
@@ -43,21 +80,25 @@ export class ConnectionRegistry {
   }
 
   /** The URI of a connection; for the worker's own use only, never to be logged or put in a payload. */
-  uri(id: string): string {
-    const c = this.config(id);
+  uri(ref: string): string {
+    const c = this.config(ref);
     const uri = c.uri ?? this.env[c.uriEnv ?? ''];
     if (uri === undefined || uri === '') {
-      throw new InvalidConfig(`connection '${id}': environment variable '${c.uriEnv}' is not set`);
+      throw new InvalidConfig(`connection '${ref}': environment variable '${c.uriEnv}' is not set`);
     }
-    return uri;
+    const member = Object.hasOwn(this.connections, ref) ? undefined : splitConnectionRef(ref).member;
+    return member === undefined ? uri : memberUri(uri, member);
   }
 
-  /** A shared, lazily connected client for the connection (the driver pools connections itself). */
-  client(id: string): MongoClient {
-    let client = this.clients.get(id);
+  /**
+   * A shared, lazily connected client for the connection (the driver pools connections itself). For a
+   * member reference (`id@host`, see onMember), a client of that member alone, under the same options.
+   */
+  client(ref: string): MongoClient {
+    let client = this.clients.get(ref);
     if (client === undefined) {
-      const c = this.config(id);
-      client = new MongoClient(this.uri(id), {
+      const c = this.config(ref);
+      client = new MongoClient(this.uri(ref), {
         readPreference: c.readPreference as ReadPreferenceMode,
         readPreferenceTags: c.readPreferenceTags,
         serverSelectionTimeoutMS: 5000,
@@ -65,7 +106,7 @@ export class ConnectionRegistry {
         // FerretDB does not support sessions-only features; plain retryable writes are fine everywhere.
         retryWrites: true,
       });
-      this.clients.set(id, client);
+      this.clients.set(ref, client);
       this.keepConnecting(client, 1000);
       this.watchChecks(client);
     }

@@ -318,22 +318,37 @@ export class JobRunner {
     this.transient = undefined;
   }
 
-  /** What the sync and the follow of sync `n` share: whose chain, from where, into which head and store. */
-  private chainOf(n: number) {
-    const { source, head, sliceStore } = this.p.job;
+  /**
+   * What the sync and the follow of sync `n` share: whose chain, from where, into which head and store.
+   * `source` is the reference of the one member the sync reads (`<id>@<host:port>`) once it is chosen.
+   */
+  private chainOf(n: number, source = this.p.job.source) {
+    const { head, sliceStore } = this.p.job;
     return { jobId: this.jobId, syncNumber: n, source, head, sliceStore };
+  }
+
+  /**
+   * The member sync `n` and its follow read, chosen by the job's read preference before the sync starts
+   * (a secondary by default): the reference names it, so every read of that chain goes to it alone.
+   * patched(): a sync started by an older worker replays without the choice, reading as it did.
+   */
+  private async memberOf(): Promise<string> {
+    if (!patched('member-per-sync')) return this.p.job.source;
+    return quick.chooseSyncMember({ source: this.p.job.source, readPreference: this.p.job.readPreference?.mode, readTags: this.p.job.readPreference?.tags });
   }
 
   /** Initial sync `n`, then follow from its consistent point; a failed sync stops the job. */
   private async syncThenFollow(n: number): Promise<void> {
     let result: SyncResult;
+    let source = this.p.job.source;
     try {
+      source = await this.memberOf();
       result = await executeChild(initialSync, {
         workflowId: workflowIds.initialSync(this.jobId, n),
         typedSearchAttributes: this.childAttributes('Initial Sync', 'starting'),
         args: [
           {
-            ...this.chainOf(n),
+            ...this.chainOf(n, source),
             filter: this.p.job.filter,
             encryptionKeyId: this.p.job.encryptionKeyId,
             // Recorded with the sync's plan: its T0, copy and capture, and the follow's capture, read with it.
@@ -356,13 +371,13 @@ export class JobRunner {
       this.p.consistentAt = result.consistentAt;
       // The new head is complete: the heads of earlier syncs (a restart's, a resync's) are replaced by it.
       await long.dropOldHeads({ jobId: this.jobId, head: this.p.job.head, keepSyncNumber: n });
-      await this.startFollow(n, result.consistentAt);
+      await this.startFollow(n, result.consistentAt, source);
       await this.enter(onEvent(this.m, { kind: 'syncCompleted' }), 'state', `initial sync ${n} complete at ${result.consistentAt}: Active`);
     });
     await this.watch();
   }
 
-  private async startFollow(n: number, from: string): Promise<void> {
+  private async startFollow(n: number, from: string, source: string): Promise<void> {
     await startChild(follow, {
       workflowId: workflowIds.tail(this.jobId),
       typedSearchAttributes: this.childAttributes('Active', 'following'),
@@ -370,7 +385,7 @@ export class JobRunner {
       parentClosePolicy: ParentClosePolicy.ABANDON,
       args: [
         {
-          ...this.chainOf(n),
+          ...this.chainOf(n, source),
           capturedThrough: from,
           appliedThrough: from,
           headroomWarnSeconds: this.p.job.headroomWarnSeconds,

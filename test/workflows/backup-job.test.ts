@@ -177,6 +177,12 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     await refusesIllegal(jobId);
     const active = await waitState(jobId, 'Active', (v) => v.phase === 'following');
     assert.ok(active.consistentAt);
+    // The sync read one member, chosen by the default preference (FerretDB has no secondary: its one
+    // member) and recorded with its plan; its follow reads that member too (the reference names the host).
+    const member = new URL(services.source.uri).host;
+    const plan = await deps.catalog.syncs.get(jobId, 1);
+    assert.deepEqual([plan.member, plan.reads], [member, { mode: 'secondaryPreferred' }]);
+    assert.ok((await historyText(t.client, workflowIds.tail(jobId))).includes(`source@${member}`), 'the follow reads the sync\'s member');
     assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'running');
     assert.equal(await scheduleState(scheduleIds.groom(jobId)), 'running');
     await refusesIllegal(jobId);
@@ -301,9 +307,12 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     // start again, then stop during the initial sync: the sync is cancelled, the job Stopped.
     const again = await jobs.startJob(jobId);
     assert.equal(again.syncNumber, 3);
+    // The sync child starts once its member is chosen: stop it once it runs.
+    const sync3Handle = t.client.workflow.getHandle(workflowIds.initialSync(jobId, 3));
+    await until('sync 3 running', () => sync3Handle.describe(), (d) => d.status.name === 'RUNNING');
     const stoppedInSync = await jobs.stopJob(jobId);
     assert.equal(stoppedInSync.state, 'Stopped');
-    const sync3 = await t.client.workflow.getHandle(workflowIds.initialSync(jobId, 3)).describe();
+    const sync3 = await sync3Handle.describe();
     assert.equal(sync3.status.name, 'CANCELLED');
 
     // Payloads name connections by id: no URI appears in any history of the job's workflows.
