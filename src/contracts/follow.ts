@@ -18,7 +18,12 @@ export const FollowInput = z.object({
     .number()
     .int()
     .default(10 * 1024 * 1024),
-  sliceMaxAgeMs: z.number().int().min(10).default(1000),
+  /**
+   * An open slice closes once its first entry is this old (slice-age.ts): the capture lag's floor. 500 ms,
+   * not 1 s: at 1 s the lag's p99 could not be under 1 s whatever the server did (docs/benchmarks.md,
+   * "capture lag at a 500 ms slice age"); the cost is up to two slices and catalog records a second.
+   */
+  sliceMaxAgeMs: z.number().int().min(10).default(500),
   captureSeconds: z.number().int().min(1).default(60),
   /**
    * A capture call that wrote a slice returns after this many seconds instead of running to its end:
