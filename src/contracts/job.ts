@@ -34,9 +34,9 @@ export const JobRetention = RetentionPolicy.extend({
 /**
  * Which member of the source the job's syncs read: MongoDB's read preference mode and tag sets (tried in
  * order, `{}` matches any). It is recorded with each sync's plan, whose T0, copy and capture (the sync's
- * and the follow's) all read with it. Absent: the primary, never the connection's own `readPreference`
- * (src/source/read-options.ts: T0 and the copy must read one member). To spare the primary, name a
- * secondary with tags that match exactly one member, as PBM reads one chosen node.
+ * and the follow's) all read with it. Absent: `secondaryPreferred`, never the connection's own
+ * `readPreference`. Either way one member is chosen when the sync starts and pinned for it
+ * (src/source/read-options.ts: T0 and the copy must read one member), as PBM reads one chosen node.
  */
 export const JobReadPreference = z
   .object({

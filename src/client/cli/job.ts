@@ -81,7 +81,7 @@ export function registerJobCommands(program: Command): void {
     .option('--store <id>', 'snapshot store id')
     .option('--compression <c>', 'zstd, gzip or none')
     .option('--key-id <id>', 'encrypt snapshots with this key (HEADWATER_KEY_<ID> in the worker)')
-    .option('--read-preference <mode>', "member the syncs read: primary, primaryPreferred, secondary, secondaryPreferred or nearest (default: the source connection's, secondaryPreferred unless configured)")
+    .option('--read-preference <mode>', "member each sync chooses and reads alone: primary, primaryPreferred, secondary, secondaryPreferred or nearest (default secondaryPreferred)")
     .option('--read-tags <json>', 'tag sets choosing that member, tried in order, e.g. \'[{"dc":"east"},{}]\'')
     .option('--resync-policy <p>', 'manual or auto')
     .option('--headroom-warn-seconds <s>', 'warn when the oplog headroom falls below this')
