@@ -23,6 +23,8 @@ export interface Moment {
 export interface RestoreCheck {
   second: number;
   restoreId: string;
+  /** The database it restored into, on the head's server. */
+  targetDb: string;
   verified: boolean;
   lost: number;
   duplicated: number;
@@ -60,7 +62,7 @@ export async function checkMoment(
 ): Promise<RestoreCheck> {
   const target = `r${n}_${opts.db}`;
   const want = opts.bounds.expectedAt(m.second);
-  const check: RestoreCheck = { second: m.second, restoreId: '', verified: false, lost: 0, duplicated: 0, differing: [], lostIds: [], bounds: { ...want, k: -1 } };
+  const check: RestoreCheck = { second: m.second, restoreId: '', targetDb: target, verified: false, lost: 0, duplicated: 0, differing: [], lostIds: [], bounds: { ...want, k: -1 } };
   try {
     const { restoreId } = await opts.client.startRestore({ from: { jobId: opts.jobId, toTime: isoSecond(m.second) }, target: 'target', renames: [`${opts.db}=${target}`], encryption: SOAK_KEY });
     check.restoreId = restoreId;

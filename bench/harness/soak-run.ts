@@ -6,6 +6,7 @@
  * the slices must chain without holes, and restores to every recorded moment (one with the worker killed
  * mid-way) must equal what was recorded. Every figure is counted from what happened.
  */
+import { readFile } from 'node:fs/promises';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { checkJobCoverage } from '../../src/catalog/check-coverage.js';
 import { compareTsString } from '../../src/contracts/initial-sync.js';
@@ -143,11 +144,11 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
     checks.push(await checkMoment({ client, head, jobId, db: DB, bounds, compared }, m, i + 1, kill));
   }
   const lostDocs: LostDoc[] = [
-    ...final.lostIds.map((l) => ({ where: 'head', ns: `${DB}.${l.coll}`, id: l.id })),
-    ...checks.flatMap((x) => x.lostIds.map((l) => ({ where: x.restoreId, ns: `${DB}.${l.coll}`, id: l.id }))),
+    ...final.lostIds.map((l) => ({ where: 'head', db: headDb, ns: `${DB}.${l.coll}`, id: l.id })),
+    ...checks.flatMap((x) => x.lostIds.map((l) => ({ where: x.restoreId, db: x.targetDb, ns: `${DB}.${l.coll}`, id: l.id }))),
   ];
   const secrets = await scanSoakSecrets(rig);
-  const trace = await traceLost({ lost: lostDocs, catalog: new Catalog(head, 'headwater'), jobId, syncNumber: view.syncNumber, sampler: lag, configFile: rig.worker.config.configFile, env: rig.worker.baseEnv });
+  const trace = await traceLost({ lost: lostDocs, catalog: new Catalog(head, 'headwater'), jobId, syncNumber: view.syncNumber, sampler: lag, source, head, workerLog: await readFile(rig.worker.logFile, 'utf8').catch(() => rig.worker.log), configFile: rig.worker.config.configFile, env: rig.worker.baseEnv });
   const c = load.counts;
   const result: SoakResult = {
     operations: c.inserts + c.updates + c.replacements + c.deletes + c.creates + c.renames + c.drops + c.indexBuilds + c.transactions + bounds.ackAt.length,

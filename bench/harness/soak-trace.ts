@@ -7,7 +7,7 @@
  * Runs only after a failed check, so its cost (every slice read once) never slows a passing soak.
  */
 import { readFileSync } from 'node:fs';
-import { BSON, type Document, type Timestamp } from 'mongodb';
+import { BSON, type Document, type MongoClient, type Timestamp } from 'mongodb';
 import { pino } from 'pino';
 import { parse } from 'yaml';
 import { SliceIo } from '../../src/activities/slice-io.js';
@@ -21,6 +21,8 @@ import type { LagSampler } from './soak-lag.js';
 export interface LostDoc {
   /** Where it was found lost: 'head', or the restore id. */
   where: string;
+  /** The database it was compared in (the head's, or the restore's target), to show what that side holds. */
+  db?: string;
   /** The source namespace (`db.coll`). */
   ns: string;
   /** `_id` as canonical EJSON. */
@@ -40,6 +42,11 @@ export async function traceLost(o: {
   jobId: string;
   syncNumber: number;
   sampler: LagSampler;
+  /** The source and the server the head and the restores' targets are on, to show both versions. */
+  source: MongoClient;
+  head: MongoClient;
+  /** The worker's whole log, searched for lines naming a lost document. */
+  workerLog: string;
   /** The worker's configuration file and environment (its store credentials and keys). */
   configFile: string;
   env: Record<string, string>;
@@ -86,14 +93,24 @@ async function applierLine(catalog: Catalog, jobId: string, syncNumber: number):
   return `trace: the head's applier (sync ${syncNumber}) saved its state through ${through === undefined ? 'nothing' : tsToString(through)}`;
 }
 
-async function lostLine(o: { sampler: LagSampler; catalog: Catalog }, l: LostDoc, hits: SliceHit[]): Promise<string> {
+async function lostLine(o: { sampler: LagSampler; catalog: Catalog; source: MongoClient; head: MongoClient; workerLog: string }, l: LostDoc, hits: SliceHit[]): Promise<string> {
   const source = o.sampler.entriesOf(l.ns, l.id).map((e) => `${e.op}@${tsToString(e.ts)} (wall ${e.wall.toISOString()})`);
   const inSlices = hits.map(
     (h) =>
       `${String(h.entry.op)}@${tsToString(h.entry.ts as Timestamp)} in ${h.slice._id} #${h.position} (prevTs ${tsToString(h.slice.prevTs!)}, lastTs ${tsToString(h.slice.lastTs!)}, recorded ${h.slice.createdAt.toISOString()})`,
   );
   const from = l.where === 'head' ? '' : await restoreFrom(o.catalog, l.where);
-  return `trace: lost ${l.ns} ${l.id} in ${l.where}${from}; source oplog: [${source.join('; ') || 'none recorded'}]; slices: [${inSlices.join('; ') || 'none'}]`;
+  const [db, coll] = [l.ns.slice(0, l.ns.indexOf('.')), l.ns.slice(l.ns.indexOf('.') + 1)];
+  const versions = `source now ${await version(o.source, db, coll, l.id)}; ${l.where} holds ${l.db === undefined ? '?' : await version(o.head, l.db, coll, l.id)}`;
+  const hex = /"\$oid":"([0-9a-f]{24})"/.exec(l.id)?.[1] ?? l.id;
+  const logged = o.workerLog.split('\n').filter((line) => line.includes(hex)).slice(0, 5).map((line) => line.slice(0, 400));
+  return `trace: lost ${l.ns} ${l.id} in ${l.where}${from}; source oplog: [${source.join('; ') || 'none recorded'}]; slices: [${inSlices.join('; ') || 'none'}]; ${versions}; worker log lines naming it: [${logged.join(' | ') || 'none'}]`;
+}
+
+/** A document as canonical EJSON (field order and types as stored), or 'nothing'. */
+async function version(client: MongoClient, db: string, coll: string, id: string): Promise<string> {
+  const doc = await client.db(db).collection(coll).findOne({ _id: BSON.EJSON.parse(id, { relaxed: false }) as never }, { promoteValues: false, promoteLongs: false });
+  return doc === null ? 'nothing' : BSON.EJSON.stringify(doc, { relaxed: false }).slice(0, 700);
 }
 
 async function restoreFrom(catalog: Catalog, restoreId: string): Promise<string> {
