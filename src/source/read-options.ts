@@ -81,6 +81,10 @@ export async function chooseMember(client: MongoClient, connectionId: string, pr
       { cause: err },
     );
   }
+  // A direct connection already names its one member, by the address this worker reaches it at: behind a
+  // proxy, a tunnel or NAT the member's own name for itself (`me`) may not be reachable from here at all.
+  const direct = client.options.directConnection && client.options.hosts.length === 1 ? client.options.hosts[0]!.toString() : undefined;
+  if (direct !== undefined) return direct;
   const hosts = Array.isArray(hello.hosts) ? (hello.hosts as string[]) : [];
   const me = typeof hello.me === 'string' ? hello.me : hosts.length === 1 ? hosts[0] : undefined;
   if (me === undefined) throw new InvalidConfig(`source '${connectionId}': the member chosen by ${describePreference(pref)} does not name itself (hello has no 'me')`);

@@ -12,6 +12,7 @@ import { latestOplogTs } from '../../src/source/plan-sync.js';
 import { ConnectionRegistry, memberUri, onMember, splitConnectionRef } from '../../src/config/connections.js';
 import { ConnectionConfig } from '../../src/config/schema.js';
 import { InvalidConfig, SourceUnreachable } from '../../src/errors/domain-errors.js';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { SourceReadPreference, chooseMember, resolveReadPreference, sourceReads } from '../../src/source/read-options.js';
 import { services, uniqueName } from '../harness/services.js';
 
@@ -77,6 +78,22 @@ describe('source reads: majority read concern and the member choice', () => {
     // MongoDB's rule: secondaryPreferred falls back to the primary when no secondary matches the tag sets.
     assert.equal(await chooseMember(source, 'source', resolveReadPreference({ readPreference: 'secondaryPreferred', readTags: [{ dc: 'east' }] })), member);
     assert.equal(await chooseMember(source, 'source', resolveReadPreference({ readPreference: 'nearest', readTags: [{}] })), member);
+  });
+
+  it('keeps the address a direct connection names (a proxy in front of the member), not the member\'s own name for itself', async () => {
+    const real = new URL(services.source.uri);
+    // A forwarder on another port: the member's hello still says `me` is the real port.
+    const forward = createServer((c) => c.pipe(connect(Number(real.port), real.hostname)).pipe(c).on('error', () => c.destroy()));
+    await new Promise<void>((r) => forward.listen(0, '127.0.0.1', r));
+    const via = `127.0.0.1:${(forward.address() as AddressInfo).port}`;
+    const client = new MongoClient(`mongodb://${via}/?directConnection=true`, { serverSelectionTimeoutMS: 3000 });
+    try {
+      assert.equal(await chooseMember(client, 'source', resolveReadPreference({})), via);
+      assert.equal(await chooseMember(source, 'source', resolveReadPreference({})), member, 'a replica set URI: the member by its own name');
+    } finally {
+      await client.close();
+      forward.close();
+    }
   });
 
   it('refuses a preference no member matches, naming it; an unreachable source is not a preference error', async () => {
