@@ -13,6 +13,7 @@
  * the last sent before S+1, kMin or kMin + 1). Anything else is a lost or duplicated document.
  */
 import { MongoServerError, type Collection, type MongoClient } from 'mongodb';
+import { WriteGate } from './write-gate.js';
 
 export const BOUNDS_COLL = 'bounds';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,6 +25,7 @@ export class BoundsWriter {
   retries = 0;
   private stopping = false;
   private done: Promise<void> | undefined;
+  private readonly gate = new WriteGate();
 
   constructor(private readonly coll: Collection<{ _id: number }>) {}
 
@@ -40,8 +42,14 @@ export class BoundsWriter {
     await this.done;
   }
 
+  /** Holds new counters once the one in flight is answered (WriteGate); returns the release. */
+  hold(): Promise<() => void> {
+    return this.gate.hold();
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopping) {
+      await this.gate.enter();
       const n = this.sentAt.length + 1;
       this.sentAt.push(Date.now());
       for (;;) {
@@ -55,6 +63,7 @@ export class BoundsWriter {
         }
       }
       this.ackAt.push(Date.now());
+      this.gate.leave();
       // About 10 counters a second: the check's precision comes from the timestamps, not the rate, and
       // every counter is an oplog entry the small soak oplog must hold and the job must apply.
       await sleep(100);

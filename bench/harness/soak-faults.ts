@@ -20,6 +20,14 @@ export interface FaultTargets {
   outageSeconds: number;
   /** Resolves true once the job applied through the source's newest entry (bounded in time). */
   caughtUp: () => Promise<boolean>;
+  /**
+   * Waits until no write to the source is in flight and holds new ones; returns what lets them go. The
+   * source is stopped only then: FerretDB writes a change and its oplog entry one after the other, not in
+   * one transaction as MongoDB does, so a server stopped between the two keeps a change that no oplog holds
+   * and no oplog-based backup can see (docs/ferretdb-findings.md, defect 10). Writes sent once it is down
+   * fail before reaching it, as on MongoDB.
+   */
+  quiesce?: () => Promise<() => void>;
 }
 
 export interface FaultLog {
@@ -51,7 +59,12 @@ export async function inject(kind: FaultKind, t: FaultTargets): Promise<void> {
     case 'headStop':
     case 'minioStop': {
       const service = kind === 'sourceStop' ? 'source' : kind === 'headStop' ? 'head' : 'minio';
-      await t.services.down(service);
+      const release = kind === 'sourceStop' && t.quiesce !== undefined ? await t.quiesce() : undefined;
+      try {
+        await t.services.down(service);
+      } finally {
+        release?.();
+      }
       await sleep(outage);
       await t.services.up(service);
       return;

@@ -6,10 +6,11 @@
  * refuses them), one write in twenty is a multi-document transaction across two collections (an update
  * and an insert, committed together or not at all). Every write is awaited one by one and its
  * acknowledgement latency recorded; a write the server refused or never answered (a fault) is counted as
- * failed, never as written. `pause()` lets the soak record the source at a quiet moment.
+ * failed, never as written. `hold()` lets the soak record the source at a quiet moment, or stop it.
  */
 import { Int32, ObjectId, type Collection, type Db, type Document, type MongoClient } from 'mongodb';
 import { IdPool } from './load.js';
+import { WriteGate } from './write-gate.js';
 
 export const DATA_COLLS = ['orders', 'profiles', 'events'];
 /** Scratch collections of the collection-level changes (their names start with this). */
@@ -52,8 +53,7 @@ export class SoakLoad {
   private seq = 0;
   private ddl = { next: 0, live: [] as string[], indexes: 0 };
   private stopping = false;
-  private pauseWanted: (() => void) | undefined;
-  private resumed: Promise<void> | undefined;
+  private readonly gate = new WriteGate();
   private done: Promise<void> | undefined;
 
   constructor(
@@ -88,32 +88,19 @@ export class SoakLoad {
     await this.done;
   }
 
-  /** Resolves once no write is in flight; writes wait until `resume`. */
-  pause(): Promise<void> {
-    let release!: () => void;
-    this.resumed = new Promise<void>((r) => (release = r));
-    const idle = new Promise<void>((r) => (this.pauseWanted = r));
-    this.resume = () => {
-      this.resumed = undefined;
-      release();
-    };
-    return idle;
+  /** Holds new writes once those in flight are acknowledged or failed (WriteGate); returns the release. */
+  hold(): Promise<() => void> {
+    return this.gate.hold();
   }
-
-  resume: () => void = () => undefined;
 
   private async loop(): Promise<void> {
     const started = performance.now();
     let pausedMs = 0;
     let issued = 0;
     for (let tick = 0; !this.stopping; tick += 1) {
-      if (this.pauseWanted !== undefined) {
-        const t0 = performance.now();
-        this.pauseWanted();
-        this.pauseWanted = undefined;
-        await this.resumed;
-        pausedMs += performance.now() - t0;
-      }
+      const t0 = performance.now();
+      await this.gate.enter();
+      pausedMs += performance.now() - t0;
       const elapsed = (performance.now() - started - pausedMs) / 1000;
       const owed = Math.floor(this.opsPerSec * elapsed) - issued;
       issued += Math.max(0, owed);
@@ -121,9 +108,9 @@ export class SoakLoad {
       const ops = Array.from({ length: Math.max(0, owed) }, () => this.randomOp(name));
       if (tick % DDL_EVERY_TICKS === DDL_EVERY_TICKS - 1) ops.push(() => this.ddlOp());
       await Promise.all(ops.map((op) => this.timed(op)));
+      this.gate.leave();
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
-    this.pauseWanted?.();
   }
 
   private async timed(op: () => Promise<keyof LoadCounts | undefined>): Promise<void> {

@@ -39,7 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Records one moment; undefined when the source could not be read (a fault): the load resumes either way. */
 export async function recordMoment(load: SoakLoad, source: MongoClient, db: string, compared: (coll: string) => boolean): Promise<Moment | undefined> {
-  await load.pause();
+  const release = await load.hold();
   try {
     const second = Math.floor(Date.now() / 1000);
     const state = await dbState(source, db, compared);
@@ -49,7 +49,7 @@ export async function recordMoment(load: SoakLoad, source: MongoClient, db: stri
     progress(`moment skipped (source unreadable: ${(err as Error).message})`);
     return undefined;
   } finally {
-    load.resume();
+    release();
   }
 }
 

@@ -102,7 +102,11 @@ async function soakOn(rig: SoakRig, opts: { minutes: number; opsPerSec?: number;
   const bounds = BoundsWriter.on(source, DB);
   const lag = new LagSampler(source, DB, `${DB}.${BOUNDS_COLL}`);
   const log = newFaultLog();
-  const faultTargets: FaultTargets = { services: rig.services, worker: rig.worker, proxy: rig.proxy, outageSeconds: 30, caughtUp: () => caughtUp(rig, jobId, 180) };
+  const quiesce = async () => {
+    const releases = await Promise.all([load.hold(), bounds.hold()]);
+    return () => releases.forEach((r) => r());
+  };
+  const faultTargets: FaultTargets = { services: rig.services, worker: rig.worker, proxy: rig.proxy, outageSeconds: 30, caughtUp: () => caughtUp(rig, jobId, 180), ...(ferret && { quiesce }) };
 
   bounds.start();
   load.start();
