@@ -1,14 +1,14 @@
 /**
  * The soak's faults, each as it happens in production: the worker SIGKILLed (and started again, as a
  * supervisor would), the Temporal dev server restarted, the source, the head (and catalog) or MinIO stopped
- * for 30 s, and the link between worker and source made slow or cut for 30 s (tcp-proxy.ts). `runFaults`
+ * for 30 s, and the link between worker and source made slow or cut for 30 s (test/harness/tcp-proxy.ts). `runFaults`
  * injects them one at a time in a random order at random moments, and after each waits for the job to
  * catch up with the source by itself: a fault is "recovered" when that happens with no command given.
  */
 import type { BenchWorker } from './headwater.js';
 import { progress } from './report.js';
 import type { SoakServices } from './soak-services.js';
-import type { TcpProxy } from './tcp-proxy.js';
+import type { TcpProxy } from '../../test/harness/tcp-proxy.js';
 
 export const FAULT_KINDS = ['workerKill', 'temporalRestart', 'sourceStop', 'headStop', 'minioStop', 'linkSlow', 'linkCut'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -13,7 +13,7 @@ import { ConnectionRegistry } from '../../src/config/connections.js';
 import { ConnectionConfig } from '../../src/config/schema.js';
 import { BenchWorker } from './headwater.js';
 import { SoakServices } from './soak-services.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from '../../test/harness/tcp-proxy.js';
 
 export interface SoakRig {
   services: SoakServices;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TcpProxy } from '../../bench/harness/tcp-proxy.js';
+import { TcpProxy } from '../harness/tcp-proxy.js';
 import { ConnectionRegistry } from '../../src/config/connections.js';
 import { ConnectionConfig } from '../../src/config/schema.js';
 import type { MongoClient } from 'mongodb';

@@ -1,5 +1,5 @@
 /**
- * The soak's fault proxy (bench/harness/tcp-proxy.ts) on loopback against an echo server: bytes pass in
+ * The soak's fault proxy (test/harness/tcp-proxy.ts) on loopback against an echo server: bytes pass in
  * order, a slow link holds each chunk both ways, a cut link kills open connections and refuses new ones
  * until restored.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { TcpProxy } from '../../bench/harness/tcp-proxy.js';
+import { TcpProxy } from '../harness/tcp-proxy.js';
 
 /** Sends `text` and resolves with the echo once it is all back, and how long that took. */
 async function echo(socket: Socket, text: string): Promise<{ got: string; ms: number }> {

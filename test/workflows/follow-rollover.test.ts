@@ -7,7 +7,7 @@ import { MongoClient, type Timestamp } from 'mongodb';
 import { createActivities } from '../../src/activities/index.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { SyncProgress } from '../../src/contracts/initial-sync.js';
-import { tsToString } from '../../src/lib/bson.js';
+import { tsFromString, tsToString } from '../../src/lib/bson.js';
 import { workflowsPath } from '../../src/worker/bundle.js';
 import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
@@ -16,12 +16,14 @@ import { forgetJob } from '../harness/catalog.js';
 import { startFerret } from '../harness/ferret.js';
 import { services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
+import { TcpProxy } from '../harness/tcp-proxy.js';
 
 describe('oplog rollover', () => {
   let t: Awaited<ReturnType<typeof connectTemporal>>;
   let native: NativeConnection;
   let deps: Deps;
   let tiny: Awaited<ReturnType<typeof startFerret>>;
+  let link: TcpProxy;
   const jobs: string[] = [];
 
   before(async () => {
@@ -29,9 +31,12 @@ describe('oplog rollover', () => {
     native = await nativeConnection();
     // A source whose oplog holds ~64 KiB and is trimmed every second: easy to outpace.
     tiny = await startFerret({ oplogBytes: 64 * 1024, cappedCleanupSeconds: 1 });
+    link = new TcpProxy(tiny.port);
+    await link.start();
     deps = createDeps(
       parseConfig({
-        connections: { head: { uri: services.head.uri }, tiny: { uri: tiny.uri } },
+        // The sync test reads `tinyLink`, through a proxy it cuts while the oplog rolls past T0.
+        connections: { head: { uri: services.head.uri }, tiny: { uri: tiny.uri }, tinyLink: { uri: `mongodb://127.0.0.1:${link.port}/?directConnection=true` } },
         stores: { default: { type: 'fs', path: `/tmp/${uniqueName('hw-store')}` } },
         metrics: { port: 0 },
       }),
@@ -45,6 +50,7 @@ describe('oplog rollover', () => {
     }
     await head.close();
     await deps.close();
+    await link.close();
     await tiny.stop();
     await native.close();
     await t.connection.close();
@@ -123,15 +129,21 @@ describe('oplog rollover', () => {
       const handle = await t.client.workflow.start('initialSync', {
         taskQueue,
         workflowId: `job/${jobId}/initial-sync/1`,
-        args: [{ jobId, source: 'tiny', filter: { include: ['sync'] } }],
+        args: [{ jobId, source: 'tinyLink', filter: { include: ['sync'] } }],
       });
-      // Once T0 is recorded, writes to another database fill the 64 KiB oplog many times between two
-      // of the sync's one-second polls.
-      while ((await handle.query<SyncProgress>('progress')).t0 === undefined) await new Promise((r) => setTimeout(r, 50));
-      // In batches of 50 (100 KB, more than the whole oplog, per command): one insert at a time, a loaded
-      // machine wrote slower than the capture read, which then kept up and the sync completed.
-      for (let b = 0; b < 60; b += 1)
+      // Once T0 is recorded, the worker's link to the source is cut while writes to another database roll
+      // the 64 KiB oplog past T0 (seen on the source itself), then restored: the capture can only find T0
+      // gone. Racing the capture with writes alone, a loaded machine sometimes wrote slower than the
+      // capture read, and the sync completed.
+      let t0: string | undefined;
+      while ((t0 = (await handle.query<SyncProgress>('progress')).t0) === undefined) await new Promise((r) => setTimeout(r, 50));
+      link.cutLink();
+      const oplog = client.db('local').collection('oplog.rs');
+      for (let b = 0; (await oplog.countDocuments({ ts: { $lte: tsFromString(t0) } })) > 0; b += 1) {
+        assert.ok(b < 600, 'the oplog never rolled past T0');
         await client.db('noise').collection('c').insertMany(Array.from({ length: 50 }, (_, i) => ({ i: b * 50 + i, pad: 'x'.repeat(2000) })));
+      }
+      link.restore();
       // The old code failed a workflow task over and over instead: give it a bound, then say which.
       const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000));
       const result = await Promise.race([handle.result().then(() => 'completed' as const, (e: unknown) => e), timeout]);
