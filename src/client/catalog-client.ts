@@ -6,10 +6,10 @@
  * its own type and message), so the CLI prints it and exits with the documented code.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import type { SnapshotListing } from '../activities/catalog.js';
 import { ExportSnapshotInput, ListSnapshotsInput, RebuildCatalogInput, VerifySnapshotInput } from '../contracts/catalog.js';
-import { HeadwaterError, IllegalTransition, InvalidConfig } from '../errors/domain-errors.js';
+import { HeadwaterError, IllegalTransition } from '../errors/domain-errors.js';
+import { failureIn, parse } from './client-input.js';
 import { FailureTypes, type FailureType } from '../errors/failure-types.js';
 import type { JobFigures } from '../job/status-figures.js';
 import type { ExportedCollection } from '../restore/export-dump.js';
@@ -113,16 +113,6 @@ function requestId(): string {
 /** A failed workflow as the typed failure inside it (a workflow's failure wraps its activity's). */
 function typedFailure(err: unknown): unknown {
   if (!(err instanceof WorkflowFailedError)) return err;
-  for (let c: unknown = err.cause; c instanceof Error; c = c.cause) {
-    if (c instanceof ApplicationFailure && typeof c.type === 'string' && c.type in FailureTypes) {
-      return new HeadwaterError(c.type as FailureType, c.message, { cause: err });
-    }
-  }
-  return err;
-}
-
-function parse<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, value: unknown, what: string): T {
-  const r = schema.safeParse(value);
-  if (!r.success) throw new InvalidConfig(`invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  return r.data;
+  const f = failureIn(err, (c) => typeof c.type === 'string' && c.type in FailureTypes);
+  return f === undefined ? err : new HeadwaterError(f.type as FailureType, f.message, { cause: err });
 }

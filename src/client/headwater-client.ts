@@ -24,8 +24,9 @@ import {
   type SnapshotResult,
   type SnapshotStatus,
 } from '../contracts/snapshot.js';
-import { IllegalTransition, InvalidConfig } from '../errors/domain-errors.js';
+import { IllegalTransition } from '../errors/domain-errors.js';
 import { TASK_QUEUE, scheduleIds, workflowIds } from '../workflows/ids.js';
+import { parse } from './client-input.js';
 import { CatalogClient } from './catalog-client.js';
 import { JobClient } from './job-client.js';
 import { follow } from '../workflows/follow.js';
@@ -279,24 +280,4 @@ export class HeadwaterClient {
   async close(): Promise<void> {
     await this.connection.close();
   }
-}
-
-function parse<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
-  },
-  value: unknown,
-  what: string,
-): T {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    throw new InvalidConfig(
-      `invalid ${what}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return r.data;
 }

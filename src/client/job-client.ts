@@ -37,6 +37,7 @@ import { restoreWindowLookup } from '../workflows/restore-window.js';
 import { followStatusQuery, jobCommandUpdates, jobStatusQuery, syncProgressQuery, updateJobUpdate } from '../workflows/messages.js';
 import { JobIdKey, PhaseKey, SourceKey, StateKey } from '../workflows/search-attributes.js';
 import { describeJobSchedules, type ScheduleState } from './schedules.js';
+import { failureIn } from './client-input.js';
 
 /** Test and tuning knobs of the job workflow that are not part of the job's definition. */
 export type JobRunOptions = Pick<BackupJobInput, 'continueAsNewAfterEvents' | 'captureSeconds' | 'healthCheckSeconds'>;
@@ -238,14 +239,6 @@ function domainError(err: unknown, jobId: string): unknown {
     return Known === undefined ? new HeadwaterError(cause.type as FailureType, cause.message, { cause: err }) : new Known(cause.message, { cause: err });
   }
   return err;
-}
-
-/** The first typed ApplicationFailure in a failure's cause chain (a workflow's wraps its activity's). */
-function failureIn(err: Error): ApplicationFailure | undefined {
-  for (let c: unknown = err.cause; c instanceof Error; c = c.cause) {
-    if (c instanceof ApplicationFailure && c.type) return c;
-  }
-  return undefined;
 }
 
 /** The failure types a job command is refused with, as their domain error classes (callers test instanceof). */
