@@ -46,6 +46,25 @@ export const JobReadPreference = z
   .strict()
   .refine((p) => p.mode !== 'primary' || p.tags === undefined, 'tag sets need a mode other than primary');
 
+/**
+ * The member choice of a job that names none. The worker resolves it the same way (src/source/read-options.ts
+ * DEFAULT_READ_MODE; the sandbox cannot import it), and the sync's plan records what it used.
+ */
+export const DEFAULT_JOB_READ_PREFERENCE = { mode: 'secondaryPreferred' } as const satisfies z.input<typeof JobReadPreference>;
+
+/**
+ * The one member a sync (and the follow after it) reads, as the job chose it when the sync started:
+ * the same choice its plan records in the catalog (`member`, `reads`).
+ */
+export const SyncSource = z.object({
+  syncNumber: z.number().int().min(1),
+  /** host:port of the member. */
+  member: z.string(),
+  /** The read preference that chose it (the job's, or the default). */
+  readPreference: JobReadPreference,
+});
+export type SyncSource = z.infer<typeof SyncSource>;
+
 export const JobDefinition = z.object({
   jobId: JobId,
   /** Connection id of the source replica set, resolved in the worker. */
@@ -64,7 +83,7 @@ export const JobDefinition = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/)
     .optional(),
-  /** The member choice of the job's syncs; absent: the source connection's read preference. */
+  /** The member choice of the job's syncs; absent: DEFAULT_JOB_READ_PREFERENCE (secondaryPreferred), never the connection's. */
   readPreference: JobReadPreference.optional(),
   /** `auto`: a rolled-over oplog starts a resync by itself (recorded as an event); `manual`: it waits. */
   resyncPolicy: z.enum(['manual', 'auto']).default('manual'),
@@ -138,6 +157,10 @@ export const BackupJobInput = z.object({
   following: z.boolean().default(false),
   consistentAt: TsString.optional(),
   lastSnapshot: LastSnapshot.optional(),
+  /** The sync whose head is complete (its consistent point is `consistentAt`); see JobView. */
+  headSync: z.number().int().min(1).optional(),
+  /** The member the latest sync that chose one reads; see JobView. */
+  syncSource: SyncSource.optional(),
   window: JobWindow.optional(),
   headroom: JobHeadroom.optional(),
   counters: JobCounters.prefault({ commands: 0, syncs: 0, snapshots: 0, autoResyncs: 0, continuedAsNew: 0 }),
@@ -162,6 +185,15 @@ export const JobView = z.object({
   resyncRequired: ResyncRequired.optional(),
   lastError: JobFailure.optional(),
   consistentAt: TsString.optional(),
+  /**
+   * The sync whose head the job holds, consistent at `consistentAt` (databases `hw_<jobId>_<n>__<db>`).
+   * A resync or restart builds its head beside it and switches only when complete, so while that sync
+   * runs this is still the earlier one, whose databases are dropped at the switch. Absent before the
+   * first sync completes, after terminate, and on a Stopped job carried by a worker that predates it.
+   */
+  headSync: z.number().int().optional(),
+  /** The member the latest sync (and its follow) reads, chosen when it started; absent for a sync begun before the choice. */
+  syncSource: SyncSource.optional(),
   lastSnapshot: LastSnapshot.optional(),
   /** First and last restorable second, as of the last check (absent before the first one). */
   window: JobWindow.optional(),

@@ -22,6 +22,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
+  DEFAULT_JOB_READ_PREFERENCE,
   JobCommandRequest,
   RESYNC_REQUIRED,
   UPDATABLE_FIELDS,
@@ -69,6 +70,8 @@ export class JobRunner {
     this.p = p;
     this.m = p.machine;
     this.following = p.following;
+    // Carried by a worker that predates headSync: an Active job (never carried during a sync) holds its latest sync's head.
+    if (p.headSync === undefined && p.consistentAt !== undefined && p.machine.state === 'Active') p.headSync = p.machine.syncNumber;
     const host = { jobId: p.job.jobId, state: () => this.m.state, following: () => this.following, threshold: () => this.p.job.headroomWarnSeconds };
     this.health = new JobHealth(host, p.healthCheckSeconds, p);
   }
@@ -151,6 +154,8 @@ export class JobRunner {
         const removed = await long.removeJob(this.p.job);
         await quick.recordJobEvent({ jobId: this.jobId, kind: 'terminated', message: 'snapshots, slices, head databases and Schedules deleted', details: removed });
         this.p.consistentAt = undefined;
+        this.p.headSync = undefined;
+        this.p.syncSource = undefined;
         this.p.lastSnapshot = undefined;
         this.health.clear();
         this.transient = undefined;
@@ -217,6 +222,8 @@ export class JobRunner {
       resyncRequired: this.m.resyncRequired,
       lastError: this.m.lastError,
       consistentAt: this.p.consistentAt,
+      headSync: this.p.headSync,
+      syncSource: this.p.syncSource,
       lastSnapshot: this.lastSnapshot(),
       window: this.health.window,
       headroom: this.health.headroom,
@@ -332,9 +339,13 @@ export class JobRunner {
    * (a secondary by default): the reference names it, so every read of that chain goes to it alone.
    * patched(): a sync started by an older worker replays without the choice, reading as it did.
    */
-  private async memberOf(): Promise<string> {
+  private async memberOf(n: number): Promise<string> {
     if (!patched('member-per-sync')) return this.p.job.source;
-    return quick.chooseSyncMember({ source: this.p.job.source, readPreference: this.p.job.readPreference?.mode, readTags: this.p.job.readPreference?.tags });
+    const readPreference = this.p.job.readPreference ?? DEFAULT_JOB_READ_PREFERENCE;
+    const ref = await quick.chooseSyncMember({ source: this.p.job.source, readPreference: this.p.job.readPreference?.mode, readTags: this.p.job.readPreference?.tags });
+    // The reference is `<source>@<host:port>` (config/connections.ts onMember): shown by the status.
+    this.p.syncSource = { syncNumber: n, member: ref.slice(this.p.job.source.length + 1), readPreference };
+    return ref;
   }
 
   /** Initial sync `n`, then follow from its consistent point; a failed sync stops the job. */
@@ -342,7 +353,7 @@ export class JobRunner {
     let result: SyncResult;
     let source = this.p.job.source;
     try {
-      source = await this.memberOf();
+      source = await this.memberOf(n);
       result = await executeChild(initialSync, {
         workflowId: workflowIds.initialSync(this.jobId, n),
         typedSearchAttributes: this.childAttributes('Initial Sync', 'starting'),
@@ -368,8 +379,10 @@ export class JobRunner {
     }
     await this.lock.run(async () => {
       this.p.counters.syncs += 1;
+      // The new head is complete: the job switches to it, and the heads of earlier syncs (a restart's, a
+      // resync's), kept until now beside it, are dropped.
       this.p.consistentAt = result.consistentAt;
-      // The new head is complete: the heads of earlier syncs (a restart's, a resync's) are replaced by it.
+      this.p.headSync = n;
       await long.dropOldHeads({ jobId: this.jobId, head: this.p.job.head, keepSyncNumber: n });
       await this.startFollow(n, result.consistentAt, source);
       await this.enter(onEvent(this.m, { kind: 'syncCompleted' }), 'state', `initial sync ${n} complete at ${result.consistentAt}: Active`);

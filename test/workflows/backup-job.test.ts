@@ -13,6 +13,7 @@ import type { NativeConnection, Worker, WorkflowBundleWithSourceMap } from '@tem
 import type { MongoClient } from 'mongodb';
 import { MongoClient as Mongo } from 'mongodb';
 import { createActivities } from '../../src/activities/index.js';
+import { jobReport } from '../../src/client/cli/job-format.js';
 import { JobClient } from '../../src/client/job-client.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JOB_COMMANDS, type JobCommand, type JobView } from '../../src/contracts/job.js';
@@ -183,6 +184,13 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const plan = await deps.catalog.syncs.get(jobId, 1);
     assert.deepEqual([plan.member, plan.reads], [member, { mode: 'secondaryPreferred' }]);
     assert.ok((await historyText(t.client, workflowIds.tail(jobId))).includes(`source@${member}`), 'the follow reads the sync\'s member');
+    // The job's status names that member and the preference that chose it; `job show` prints them.
+    const shown = await jobs.jobStatus(jobId);
+    assert.deepEqual(shown.syncSource, { syncNumber: 1, member, readPreference: plan.reads });
+    assert.equal(shown.headSync, 1);
+    const report = jobReport(shown);
+    assert.ok(report.includes(`\n  sync 1 reads member ${member} (chosen by secondaryPreferred)\n`), report);
+    assert.ok(report.includes(`\n  head: sync 1 (hw_${jobId}_1__*), consistent at ${shown.consistentAt}`), report);
     assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'running');
     assert.equal(await scheduleState(scheduleIds.groom(jobId)), 'running');
     await refusesIllegal(jobId);
@@ -282,7 +290,10 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     // restart: a new initial sync (2), then Active; the head of sync 2 replaces sync 1's.
     const restarted = await jobs.restartJob(jobId);
     assert.equal(restarted.syncNumber, 2);
-    await waitState(jobId, 'Active', (v) => v.phase === 'following');
+    assert.equal(restarted.headSync, 1, 'sync 1\'s head stays current until sync 2 completes');
+    const restartedActive = await waitState(jobId, 'Active', (v) => v.phase === 'following');
+    assert.equal(restartedActive.headSync, 2);
+    assert.deepEqual(restartedActive.syncSource, { syncNumber: 2, member, readPreference: plan.reads });
     assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'running');
     assert.equal(await head.db(headDbName(jobId, 2, db)).collection('c').countDocuments({ _id: 1001 as never }), 1);
     assert.deepEqual((await listHeadDatabases(head, jobId)).map((d) => d.syncNumber), [2]);
@@ -296,6 +307,7 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const terminated = await jobs.terminateJob(jobId, 'test');
     assert.equal(terminated.state, 'Inactive');
     assert.equal(terminated.lastSnapshot, undefined);
+    assert.deepEqual([terminated.headSync, terminated.syncSource], [undefined, undefined], 'no head, no sync after terminate');
     assert.deepEqual(await deps.catalog.snapshots.list(jobId), []);
     assert.equal(await deps.catalog.db.collection('slices').countDocuments({ jobId }), 0);
     assert.equal(await deps.catalog.db.collection('syncs').countDocuments({ jobId }), 0);
@@ -387,10 +399,27 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
       assert.equal((await deps.catalog.events.list(autoId, 'auto resync')).length, 1);
       assert.deepEqual(await digest(head, headDbName(autoId, 2, db), 'c'), await digest(src, db, 'c'));
 
+      const oldHead = await digest(head, headDbName(jobId, 1, db), 'c');
       const resync = await jobs.resyncJob(jobId);
       assert.equal(resync.state, 'Initial Sync');
+      assert.equal(resync.headSync, 1);
+      // The resync builds head 2 beside head 1 and switches only when it is complete. While it runs (past
+      // building: head 2 exists; its capture calls keep it from completing for seconds yet) the job still
+      // names head 1, whose database keeps its documents.
+      const midSync = await until('sync 2 past building', () => jobs.jobStatus(jobId), (st) => st.syncNumber === 2 && ['applying oplogs', 'fetching missing documents', 'creating indexes'].includes(st.sync?.phase ?? ''));
+      assert.equal(midSync.headSync, 1);
+      assert.match(jobReport(midSync), new RegExp(`\\n  head: sync 1 \\(hw_${jobId}_1__\\*\\), consistent at ${active.consistentAt}; sync 2 builds its head beside it\\n`));
+      assert.deepEqual((await listHeadDatabases(head, jobId)).map((d) => d.syncNumber).sort(), [1, 2], 'head 2 is built beside head 1');
+      assert.deepEqual(await digest(head, headDbName(jobId, 1, db), 'c'), oldHead, 'head 1 keeps its documents during the resync');
+      // Read after the databases: the job still named head 1 (and was still syncing) when they were checked.
+      const stillSyncing = await jobs.view(jobId);
+      assert.deepEqual([stillSyncing.state, stillSyncing.headSync, stillSyncing.consistentAt], ['Initial Sync', 1, active.consistentAt]);
       const back = await waitState(jobId, 'Active', (v) => v.phase === 'following' && v.syncNumber === 2);
       assert.equal(back.condition, undefined);
+      // Complete: the job names head 2 and sync 2's member; head 1 is dropped.
+      assert.equal(back.headSync, 2);
+      assert.deepEqual(back.syncSource, { syncNumber: 2, member: new URL(tiny.uri).host, readPreference: { mode: 'secondaryPreferred' } });
+      assert.deepEqual((await listHeadDatabases(head, jobId)).map((d) => d.syncNumber), [2], 'head 1 is dropped at the switch');
       assert.deepEqual(await digest(head, headDbName(jobId, 2, db), 'c'), await digest(src, db, 'c'));
       assert.equal(await src.db(db).collection('c').countDocuments(), 106);
 
@@ -402,6 +431,7 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
       assert.ok(started?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId, 'the current run was continued from an earlier one');
       assert.equal(now.definition.source, 'tiny');
       assert.equal(now.syncNumber, 2);
+      assert.deepEqual([now.headSync, now.syncSource], [2, back.syncSource], 'the head and the member are carried');
       assert.ok(now.counters.commands >= 2 && now.counters.syncs === 2, JSON.stringify(now.counters));
       assert.equal(active.definition.retention.intervalHours, 6);
       assert.deepEqual(now.definition.retention.keep, { hourly: 48, daily: 7, weekly: 4, monthly: 12 });

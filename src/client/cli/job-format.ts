@@ -1,5 +1,6 @@
 // Human output of `headwater job`: a table of jobs, and one job's status as a short report.
-import type { JobListing, JobStatus } from '../../contracts/job.js';
+import { DEFAULT_JOB_READ_PREFERENCE, type JobListing, type JobStatus } from '../../contracts/job.js';
+import { headDbName } from '../../head/head-names.js';
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
@@ -18,10 +19,27 @@ export function windowLine(w: NonNullable<JobStatus['window']>): string {
   return `point-in-time window: ${ranges} (${w.snapshots} snapshots), as of ${w.checkedAt}`;
 }
 
-/** The member choice of the job's syncs, as `job show` prints it. */
+/** A read preference as `job show` prints it: the mode, and the tag sets when there are any. */
+function preference(p: NonNullable<JobStatus['definition']['readPreference']>): string {
+  return `${p.mode}${p.tags === undefined ? '' : ` tags ${JSON.stringify(p.tags)}`}`;
+}
+
+/** The member choice of the job's syncs (a job that names none reads secondaryPreferred, not the connection's). */
 function readsOf(p: JobStatus['definition']['readPreference']): string {
-  if (p === undefined) return "reads with the connection's read preference";
-  return `reads ${p.mode}${p.tags === undefined ? '' : ` tags ${JSON.stringify(p.tags)}`}`;
+  return p === undefined ? `reads ${preference(DEFAULT_JOB_READ_PREFERENCE)} (default)` : `reads ${preference(p)}`;
+}
+
+/** The member the latest sync and its follow read, e.g. `sync 2 reads member db2:27017 (chosen by secondaryPreferred)`. */
+export function memberLine(s: JobStatus): string | undefined {
+  const r = s.syncSource;
+  return r && `sync ${r.syncNumber} reads member ${r.member} (chosen by ${preference(r.readPreference)})`;
+}
+
+/** The head the job holds and, while a resync or restart builds its own beside it, which one that is. */
+export function headLine(s: JobStatus): string | undefined {
+  if (s.headSync === undefined) return s.consistentAt && `head consistent at ${s.consistentAt} after the sync`;
+  const building = s.state === 'Initial Sync' && s.syncNumber !== s.headSync ? `; sync ${s.syncNumber} builds its head beside it` : '';
+  return `head: sync ${s.headSync} (${headDbName(s.jobId, s.headSync, '*')}), consistent at ${s.consistentAt ?? '-'}${building}`;
 }
 
 export function jobReport(s: JobStatus): string {
@@ -35,7 +53,7 @@ export function jobReport(s: JobStatus): string {
   if (s.resyncRequired) lines.push(`  ${s.resyncRequired.message}`);
   if (s.lastError) lines.push(`  last error (${s.lastError.type}): ${s.lastError.message}`);
   if (s.sync) lines.push(`  initial sync: ${s.sync.phase}; t0 ${s.sync.t0 ?? '-'}; oplog captured through ${s.sync.oplog.capturedThrough ?? '-'}`);
-  if (s.consistentAt) lines.push(`  head consistent at ${s.consistentAt} after the sync`);
+  for (const line of [memberLine(s), headLine(s)]) if (line) lines.push(`  ${line}`);
   if (s.follow) {
     const f = s.follow;
     lines.push(`  captured through ${f.capturedThrough} (lag ${f.captureLagSeconds.toFixed(1)} s), applied through ${f.appliedThrough} (lag ${f.applyLagSeconds} s), oplog headroom ${f.headroomSeconds ?? 'unknown'} s`);

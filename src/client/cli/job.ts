@@ -46,7 +46,7 @@ function definitionOf(jobId: string, o: Record<string, string | string[] | undef
   }) as JobDefinitionInput;
 }
 
-/** `--read-preference` and `--read-tags` (a JSON array of tag sets); neither: the connection's read preference. */
+/** `--read-preference` and `--read-tags` (a JSON array of tag sets); neither: the job reads secondaryPreferred. */
 function readPreferenceOf(mode: string | undefined, tags: string | undefined): JobDefinitionInput['readPreference'] {
   if (mode === undefined && tags === undefined) return undefined;
   let tagSets: unknown;
