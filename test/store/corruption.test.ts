@@ -283,4 +283,22 @@ describe('corruption in every store is named and refused', () => {
       });
     });
   });
+
+  it('the CLI: `job check` names a hole in the chain and exits 1 (a failure, not refused input)', async () => {
+    const j = jobs.get('fs')!;
+    const middle = (await deps.catalog.slices.oplog(j.head.jobId))[1]!;
+    assert.equal(middle._id, j.slices[1]);
+    // The catalog loses the middle slice's record: the third slice no longer follows the first.
+    await deps.catalog.slices.delete(middle._id);
+    try {
+      const check = await cli(file, 'job', 'check', j.head.jobId);
+      assert.equal(check.code, 1, check.out);
+      assert.match(check.out, /NOT CONTINUOUS: 1 holes, 0 overlaps/);
+      assert.match(check.out, new RegExp(`hole after \\d+\\.\\d+ before \\d+\\.\\d+ \\(slice ${j.slices[2]!}\\)`));
+    } finally {
+      await deps.catalog.slices.recordInChain(middle);
+    }
+    const whole = await cli(file, 'job', 'check', j.head.jobId);
+    assert.equal(whole.code, 0, whole.out);
+  });
 });

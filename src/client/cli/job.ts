@@ -191,7 +191,8 @@ export function registerJobCommands(program: Command): void {
                   ...r.overlaps.map((v) => `  overlap: ${v.slice} repeats entries of ${v.previous}`),
                 ].join('\n'),
           );
-          if (!r.ok) process.exitCode = 2;
+          // A damaged chain is a failed check (1), not refused input (2).
+          if (!r.ok) process.exitCode = 1;
           if (d !== undefined) {
             print(d, o.json, () => describeObjects(d));
             if (!d.ok) process.exitCode = 1;
