@@ -69,8 +69,9 @@ export function onEvent(m: JobMachineState, e: JobEvent): JobMachineState {
     case 'syncFailed':
       return m.state === 'Initial Sync' ? { ...m, state: 'Stopped', lastError: e.failure } : m;
     case 'rolledOver':
-      // Not a state (Ops Manager): the job stays Active, keeps its snapshots and waits for `resync`.
-      return m.state === 'Active' ? { ...m, resyncRequired: e.range } : m;
+      // Not a state (Ops Manager): the job is Active, keeps its snapshots and waits for `resync`. The
+      // capture of an initial sync finds a rollover as the follow's does: the sync is over, the job the same.
+      return m.state === 'Active' || m.state === 'Initial Sync' ? { ...m, state: 'Active', resyncRequired: e.range } : m;
     case 'followFailed':
       return m.state === 'Active' ? { ...m, state: 'Stopped', lastError: e.failure } : m;
   }

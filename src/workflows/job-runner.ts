@@ -348,7 +348,10 @@ export class JobRunner {
     return ref;
   }
 
-  /** Initial sync `n`, then follow from its consistent point; a failed sync stops the job. */
+  /**
+   * Initial sync `n`, then follow from its consistent point. A sync whose capture found the oplog rolled
+   * over leaves the job waiting for a resync, as the follow's does; any other failure stops the job.
+   */
   private async syncThenFollow(n: number): Promise<void> {
     let result: SyncResult;
     let source = this.p.job.source;
@@ -371,6 +374,11 @@ export class JobRunner {
     } catch (err) {
       if (isCancellation(err)) throw err;
       const failure = failureOf(err);
+      // patched(): a sync that an older worker saw roll over replays as it ran (the job stopped).
+      if (failure.type === 'OplogRolledOver' && patched('sync-rollover-resync-required')) {
+        await this.lock.run(() => this.rolledOver(failure.message, failureDetails(err)));
+        return;
+      }
       await this.lock.run(async () => {
         await this.enter(onEvent(this.m, { kind: 'syncFailed', failure }), 'failed', `initial sync ${n} failed: ${failure.message}`, failure);
         await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'initial sync failed' });
@@ -425,9 +433,17 @@ export class JobRunner {
       await quick.pauseJobSchedules({ jobId: this.jobId, paused: true, note: 'follow failed' });
       return;
     }
-    const d = outcome.details ?? {};
+    await this.rolledOver(outcome.message, outcome.details);
+  }
+
+  /**
+   * The oplog rolled past the chain's last captured entry (found by the follow's capture or the sync's):
+   * "backup requires a resync", with the range lost, from the OplogRolledOver failure's details. The job
+   * keeps its snapshots and window and waits; resyncPolicy auto starts the resync by itself.
+   */
+  private async rolledOver(message: string | undefined, d: Record<string, unknown> = {}): Promise<void> {
     const range = {
-      message: outcome.message ?? RESYNC_REQUIRED,
+      message: message ?? RESYNC_REQUIRED,
       missingFrom: typeof d.missingFrom === 'string' ? d.missingFrom : undefined,
       oldestAvailable: typeof d.oldestAvailable === 'string' ? d.oldestAvailable : null,
     };
@@ -441,6 +457,16 @@ export class JobRunner {
     await this.enter(r.next, 'state', `auto resync: Active -> Initial Sync`);
     this.launch(() => this.syncThenFollow(r.next.syncNumber));
   }
+}
+
+/** The details of the typed failure in a child's or an activity's failure chain (as the follow's watch reads them). */
+function failureDetails(err: unknown): Record<string, unknown> | undefined {
+  for (let c: unknown = err; c instanceof Error; c = c.cause) {
+    if (!(c instanceof ApplicationFailure)) continue;
+    const d: unknown = c.details?.[0];
+    return typeof d === 'object' && d !== null ? (d as Record<string, unknown>) : undefined;
+  }
+  return undefined;
 }
 
 /** The failure type and message a person can act on, from a child's or an activity's failure chain. */

@@ -63,6 +63,18 @@ describe('job state machine', () => {
     assert.equal(applies(done), true);
   });
 
+  it('a rollover found by an initial sync\'s capture makes the job Active with the missing range, waiting for resync', () => {
+    const range = { message: 'backup requires a resync: ...', missingFrom: '10.1', oldestAvailable: '20.1' };
+    const rolled = onEvent(at('Initial Sync', 2), { kind: 'rolledOver', range });
+    assert.deepEqual(rolled, { state: 'Active', syncNumber: 2, resyncRequired: range });
+    assert.equal(applies(rolled), false);
+    assert.deepEqual(allowedCommands(rolled), ['stop', 'resync']);
+    const r = transition(rolled, 'resync');
+    assert.ok(r.ok);
+    assert.deepEqual([r.next.state, r.next.syncNumber], ['Initial Sync', 3]);
+    assert.equal(onEvent(r.next, { kind: 'syncCompleted' }).resyncRequired, undefined);
+  });
+
   it('a failed sync or follow stops the job with the failure; terminate clears it', () => {
     const failure = { type: 'BadCredentials', message: 'authentication failed' };
     const s = onEvent(at('Initial Sync'), { kind: 'syncFailed', failure });
