@@ -104,6 +104,16 @@ describe('bad input gets one clear line and the documented exit code', { concurr
     it(`refuses ${what}: exit 2`, async () => assertOneLine(await cli(...args), want, 2));
   }
 
+  it('the help shows the job path: sync and follow are internal, hidden but still answering', async () => {
+    const help = await cli('--help');
+    assert.equal(help.code, 0, help.err);
+    for (const c of ['job', 'restore', 'snapshot', 'status']) assert.match(help.out, new RegExp(`^  ${c} `, 'm'), `${c} listed`);
+    for (const c of ['sync', 'follow']) assert.doesNotMatch(help.out, new RegExp(`^  ${c} `, 'm'), `${c} hidden`);
+    const sync = await cli('sync', '--help');
+    assert.equal(sync.code, 0, sync.err);
+    assert.match(sync.out, /internal: one initial sync by hand/);
+  });
+
   it('prints the stack trace with --debug, and with HEADWATER_DEBUG=1', async () => {
     const args = ['sync', 'start', job, '--source', 'source', '--sync-number', 'abc'];
     for (const r of [await cli(...args, '--debug'), await run(cliCommand(...args), { HEADWATER_CONFIG: cfg.configFile, HEADWATER_DEBUG: '1' })]) {

@@ -1,10 +1,13 @@
-// `headwater follow start|status`: capture the oplog continuously and apply it to the head.
+// `headwater follow start|status`: capture the oplog and apply it to a head, by hand. Internal, as `sync` is:
+// a job starts its follow itself from its sync's consistent point; hidden from the help.
 import type { Command } from 'commander';
 import { print, withClient } from './context.js';
 import { syncNumber } from './options.js';
 
 export function registerFollowCommands(program: Command): void {
-  const follow = program.command('follow').description('continuous oplog capture and head apply');
+  const follow = program
+    .command('follow', { hidden: true })
+    .description('internal: oplog capture and head apply by hand (a job runs its own; use `headwater job`)');
   follow
     .command('start <jobId>')
     .requiredOption('--source <connection>', 'connection id of the source')

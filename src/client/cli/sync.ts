@@ -1,4 +1,6 @@
-// `headwater sync start|status`: run an initial sync and watch its phases.
+// `headwater sync start|status`: run an initial sync by hand and watch its phases. Internal: a backup job
+// (`headwater job`) runs its syncs itself, with its key, filter and member choice; hidden from the help,
+// kept for diagnosis and for the tests that drive one sync alone.
 import type { Command } from 'commander';
 import { PHASES, type SyncProgress } from '../../contracts/initial-sync.js';
 import { print, withClient } from './context.js';
@@ -14,7 +16,9 @@ function syncDetail(p: SyncProgress): string {
 }
 
 export function registerSyncCommands(program: Command): void {
-  const sync = program.command('sync').description('initial sync of a job');
+  const sync = program
+    .command('sync', { hidden: true })
+    .description('internal: one initial sync by hand (a job runs its own; use `headwater job`)');
   sync
     .command('start <jobId>')
     .description('copy the source into a new head database, then apply the oplog')
