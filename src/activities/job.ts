@@ -103,7 +103,7 @@ export function createJobActivities(deps: Deps) {
       });
     },
 
-    /** Terminate: Schedules first (nothing new starts), then snapshots, slices, sync records and heads. */
+    /** Terminate: Schedules first (nothing new starts), then snapshots, slices, sync records, heads, and a sweep of the job's stores. */
     async removeJob(raw: JobDefinition): Promise<RemovedJobData> {
       return asActivity(() => keepAlive(async () => {
         const job = JobDefinition.parse(raw);
@@ -113,6 +113,8 @@ export function createJobActivities(deps: Deps) {
           head: deps.connections.client(job.head),
           jobId: job.jobId,
           storeOf: (id) => deps.store(id),
+          stores: [job.store],
+          signal: cancellationSignal(),
           logger: deps.logger,
           onProgress: heartbeat,
         });

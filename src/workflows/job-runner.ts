@@ -152,7 +152,7 @@ export class JobRunner {
         this.transient = 'terminating';
         this.publish();
         const removed = await long.removeJob(this.p.job);
-        await quick.recordJobEvent({ jobId: this.jobId, kind: 'terminated', message: 'snapshots, slices, head databases and Schedules deleted', details: removed });
+        await quick.recordJobEvent({ jobId: this.jobId, kind: 'terminated', message: 'snapshots, slices, head databases and Schedules deleted, stores swept', details: removed });
         this.p.consistentAt = undefined;
         this.p.headSync = undefined;
         this.p.syncSource = undefined;

@@ -4,6 +4,7 @@
  * one; a second, on a tiny oplog, rolls over, waits for `resync`, and survives continue-as-new.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ import { JobClient } from '../../src/client/job-client.js';
 import { parseConfig } from '../../src/config/load.js';
 import { JOB_COMMANDS, type JobCommand, type JobView } from '../../src/contracts/job.js';
 import { PHASES, compareTsString } from '../../src/contracts/initial-sync.js';
-import type { GroomResult } from '../../src/contracts/snapshot.js';
+import type { GroomResult, SweepResult } from '../../src/contracts/snapshot.js';
 import { IllegalTransition, NotFound } from '../../src/errors/domain-errors.js';
 import { headDbName } from '../../src/head/head-names.js';
 import { tsToString } from '../../src/lib/bson.js';
@@ -30,11 +31,22 @@ import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
 import { allowedCommands } from '../../src/workflows/job-machine.js';
 import { restoreWindow, windowSummary } from '../../src/restore/restore-window.js';
 import { isoSecond } from '../../src/restore/restore-time.js';
+import { readManifest } from '../../src/snapshot/decode-snapshot.js';
+import { manifestChunkIds, serializeManifest } from '../../src/snapshot/manifest.js';
+import type { BlobStore } from '../../src/store/blob-store.js';
+import { CHUNKS_PREFIX, chunkKey, parseChunkKey } from '../../src/store/layout.js';
 import { updateJobUpdate } from '../../src/workflows/messages.js';
 import { digest } from '../harness/compare.js';
 import { startFerret } from '../harness/ferret.js';
 import { mongoClient, services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, historyText, nativeConnection } from '../harness/temporal.js';
+
+/** The chunk ids a store holds, from its keys. */
+async function chunkIdsIn(store: BlobStore): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const e of store.list(CHUNKS_PREFIX)) ids.add(parseChunkKey(e.key) ?? e.key);
+  return ids;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const newJobId = (p: string) => uniqueName(p).replace(/_/g, '-').slice(0, 18);
@@ -304,6 +316,18 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const retried = await jobs.command(jobId, 'stop', 'retried', `stop-${jobId}`);
     assert.deepEqual(retried, first);
     assert.ok((await deps.catalog.slices.countStream(jobId, 'oplog')) > 0);
+    // Another job's manifest in the same store names a chunk of its own: terminate's sweep must keep it.
+    const store = deps.store('default');
+    const [snap] = await deps.catalog.snapshots.list(jobId);
+    const mine = manifestChunkIds(await readManifest(store, snap!.manifestKey));
+    const theirs = Buffer.from(`a chunk of another job ${jobId}`);
+    const theirsId = createHash('sha256').update(theirs).digest('hex');
+    await store.put(chunkKey(theirsId), theirs);
+    const theirManifest = await readManifest(store, snap!.manifestKey);
+    const otherJob = `${jobId}-other`;
+    theirManifest.collections = theirManifest.collections.slice(0, 1).map((c) => ({ ...c, chunks: [{ id: theirsId, bytes: theirs.length }] }));
+    await store.put(snap!.manifestKey.replace(`manifests/${jobId}/`, `manifests/${otherJob}/`), serializeManifest({ ...theirManifest, jobId: otherJob }));
+    assert.deepEqual(await chunkIdsIn(store), new Set([...mine, theirsId]), 'before terminate: the job\'s chunks and the other job\'s');
     const terminated = await jobs.terminateJob(jobId, 'test');
     assert.equal(terminated.state, 'Inactive');
     assert.equal(terminated.lastSnapshot, undefined);
@@ -312,6 +336,11 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     assert.equal(await deps.catalog.db.collection('slices').countDocuments({ jobId }), 0);
     assert.equal(await deps.catalog.db.collection('syncs').countDocuments({ jobId }), 0);
     assert.deepEqual(await listHeadDatabases(head, jobId), []);
+    // The job's chunks are swept (its groom Schedule is gone: nothing else would); the other job's chunk stays.
+    assert.deepEqual(await chunkIdsIn(store), new Set([theirsId]), 'after terminate: only the chunk another job names');
+    const [termination] = await deps.catalog.events.list(jobId, 'terminated');
+    const swept = (termination!.details as { sweeps?: Record<string, SweepResult> }).sweeps?.default;
+    assert.deepEqual([swept?.status, swept?.chunksDeleted], ['swept', mine.size], 'the terminated event says what the sweep did');
     assert.equal(await scheduleState(scheduleIds.snapshot(jobId)), 'absent');
     assert.equal(await scheduleState(scheduleIds.groom(jobId)), 'absent');
     await refusesIllegal(jobId);
