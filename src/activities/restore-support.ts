@@ -1,7 +1,8 @@
 /**
  * What the restore activities share: the key named by a KeyRef, the snapshot's manifest (read once per
- * worker and kept: a manifest never changes under its key), and what a replay learned about dropped
- * collections and indexes, as a payload the index build can take in another activity.
+ * worker and kept: a manifest never changes under its key), what a replay learned about dropped
+ * collections and indexes, as a payload the index build can take in another activity, and the replay's
+ * saved progress in the restore's record.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { Keyring, loadKey } from '../codec/keys.js';
@@ -11,6 +12,7 @@ import { NotFound } from '../errors/domain-errors.js';
 import { splitNs } from '../lib/namespace.js';
 import type { RestorePlan } from '../restore/plan-restore.js';
 import type { TargetCollection } from '../restore/prepare-target.js';
+import { fromCheckpoint, toCheckpoint, type ReplayProgress } from '../restore/replay-progress.js';
 import type { ReplayToTimeOutcome } from '../restore/replay-to-time.js';
 import { readManifest } from '../snapshot/decode-snapshot.js';
 import { fromManifestJson, toManifestJson, type CollectionManifest, type Manifest } from '../snapshot/manifest.js';
@@ -71,4 +73,26 @@ export async function scopeOf(catalog: Catalog, plan: RestorePlan, manifest: Man
 /** What the index build must leave out or retry: the replay's index events, serialised, and its refused builds. */
 export function indexPlanOf(r: ReplayToTimeOutcome): IndexPlan {
   return { events: r.events.toJSON(), retry: r.indexFailures.map((f) => ({ ns: f.ns, index: f.index, spec: toManifestJson(f.spec) })) };
+}
+
+/**
+ * The replay progress that an earlier attempt of the same activity (`owner`: workflow run and activity id)
+ * saved in the restore's record, and the function that saves the progress there. Another activity (a
+ * reset workflow, whose earlier phases rewrote the target) does not go on from it: it replays from the
+ * snapshot and saves its own.
+ */
+export async function replayCheckpoints(
+  deps: Deps,
+  restoreId: string,
+  owner: string,
+): Promise<{ resume?: ReplayProgress; checkpoint: (p: ReplayProgress) => Promise<void> }> {
+  const checkpoint = (p: ReplayProgress) => deps.catalog.restores.saveReplay(restoreId, toCheckpoint(p, owner));
+  const saved = (await deps.catalog.restores.find(restoreId))?.replay;
+  if (saved?.owner !== owner) return { checkpoint };
+  try {
+    return { resume: fromCheckpoint(saved), checkpoint };
+  } catch (err) {
+    deps.logger.warn({ restoreId, error: String(err) }, 'the saved replay progress does not parse: replaying from the snapshot');
+    return { checkpoint };
+  }
 }

@@ -2,7 +2,8 @@
  * Activities of the restore workflow: thin adapters over src/restore. Each parses its input, resolves the
  * target connection, the store and the key inside the worker (payloads carry ids only), calls the domain,
  * heartbeats its progress and returns references and counts. A collection's restore resumes from the
- * cursor its last heartbeat carried, so a killed worker costs at most one batch, never a duplicate.
+ * cursor its last heartbeat carried, so a killed worker costs at most one batch, never a duplicate; the
+ * oplog replay resumes from the slices it saved as applied in the restore's catalog record.
  */
 import { Context } from '@temporalio/activity';
 import { MongoServerSelectionError, MongoTopologyClosedError } from 'mongodb';
@@ -24,6 +25,7 @@ import {
 } from '../contracts/restore.js';
 import { HeadwaterError, RestoreVerifyFailed } from '../errors/domain-errors.js';
 import { asActivity } from '../errors/to-failure.js';
+import { tsToString } from '../lib/bson.js';
 import { buildIndexes } from '../restore/build-indexes.js';
 import { IndexEvents } from '../restore/index-events.js';
 import { NamespaceMap } from '../restore/namespace-map.js';
@@ -39,7 +41,7 @@ import { fromManifestJson } from '../snapshot/manifest.js';
 import { SliceStore } from '../slice/slice-store.js';
 import type { Deps } from './deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
-import { indexPlanOf, keyringOf, manifestCollection, scopeOf, toTargetCollections } from './restore-support.js';
+import { indexPlanOf, keyringOf, manifestCollection, replayCheckpoints, scopeOf, toTargetCollections } from './restore-support.js';
 
 /** A restore lease outlives any pause between two activities; finishRestore ends it. */
 const LEASE_MS = 12 * 3_600_000;
@@ -124,22 +126,29 @@ export function createRestoreActivities(deps: Deps) {
       });
     },
 
-    /** Replays the job's oplog slices after the snapshot onto the target, up to T inclusive; names the last op. */
+    /**
+     * Replays the job's oplog slices after the snapshot onto the target, up to T inclusive; names the last
+     * op. Saves its progress in the restore's record after each batch of slices, and a retry goes on from it.
+     */
     async replayRestoreOplog(raw: ReplayRestoreInput): Promise<ReplayRestoreResult> {
       return asActivity(async () => {
         const p = ReplayRestoreInput.parse(raw);
         await deps.catalog.restoreLeases.renew(p.restoreId, LEASE_MS);
         const map = NamespaceMap.parse({ include: p.namespaces, rename: p.renames }, p.plan.scope);
         const slices = new SliceStore(deps.store, deps.catalog.slices);
+        // A retry of this activity goes on from the progress its killed attempt saved in the restore's record.
+        const info = Context.current().info;
+        const saved = await replayCheckpoints(deps, p.restoreId, `${info.workflowExecution?.runId ?? info.activityRunId ?? ''}/${info.activityId}`);
         return timed(() =>
           keepAlive(async () => {
             const r = await replayToTime({
               catalog: deps.catalog, target: target(p.target), plan: p.plan, map: (ns) => map.map(ns), read: (rec) => slices.read(rec),
-              signal: cancellationSignal(), onProgress: (s) => heartbeat(s), logger: deps.logger,
+              ...saved, signal: cancellationSignal(), onProgress: (s) => heartbeat(s), logger: deps.logger,
             });
             const lastOp = r.last === undefined ? null : { ts: r.last.ts, ns: r.last.ns };
             const failures = r.indexFailures.length + r.commandFailures.length;
-            return { slices: r.slices, entries: r.entries, leftOut: r.leftOut, lastOp, failures, indexPlan: indexPlanOf(r) };
+            const resumed = r.resumed === undefined ? {} : { resumedFrom: { slices: r.resumed.slices, through: tsToString(r.resumed.through) } };
+            return { slices: r.slices, entries: r.entries, leftOut: r.leftOut, lastOp, failures, ...resumed, indexPlan: indexPlanOf(r) };
           }),
         );
       });

@@ -1,10 +1,33 @@
 /**
  * Catalog records of restores: one per restore id, written when a restore is planned and closed when it
  * ends. A restore that failed (a verification mismatch, a missing chunk) stays recorded as failed with the
- * phase and the reason, so its target is never mistaken for a complete restore.
+ * phase and the reason, so its target is never mistaken for a complete restore. A point-in-time restore's
+ * record also carries where its oplog replay has got to, so that a retried replay goes on from there.
  */
-import type { Collection } from 'mongodb';
+import { Binary, Timestamp, type Collection } from 'mongodb';
 import { z } from 'zod';
+
+/**
+ * Where a replay has got to, saved after each bounded batch of slices (src/restore/replay-progress.ts
+ * writes and reads it): the slices of the chain applied in capture order, the last one's id, the running
+ * maximum ts applied through, and the running totals, so the final count check covers every attempt.
+ * `carry` holds the rest the replay continues with (applier state, index events, what the target refused)
+ * as BSON bytes: types, field order and `$`-prefixed names (a `$v` update, a `$gt` filter) survive intact.
+ */
+export const ReplayCheckpoint = z.object({
+  /** The activity run that saved it (workflow run and activity id): only its own retries go on from it. */
+  owner: z.string(),
+  slices: z.number().int().min(1),
+  sliceId: z.string(),
+  through: z.instanceof(Timestamp),
+  entries: z.number().int(),
+  leftOut: z.number().int(),
+  overlapped: z.number().int(),
+  last: z.object({ ts: z.instanceof(Timestamp), ns: z.string() }).optional(),
+  carry: z.instanceof(Binary),
+  savedAt: z.date(),
+});
+export type ReplayCheckpoint = z.infer<typeof ReplayCheckpoint>;
 
 export const RestoreRecord = z.object({
   /** The restore id (its workflow is `restore/<_id>`). */
@@ -20,6 +43,8 @@ export const RestoreRecord = z.object({
   failure: z.object({ type: z.string(), message: z.string(), phase: z.string() }).optional(),
   startedAt: z.date(),
   endedAt: z.date().optional(),
+  /** A point-in-time restore's replay position, once it has applied a batch of slices. */
+  replay: ReplayCheckpoint.optional(),
 });
 export type RestoreRecord = z.infer<typeof RestoreRecord>;
 
@@ -30,7 +55,7 @@ export class RestoreCatalog {
   ) {}
 
   /** Records a restore as running; a retried plan replaces the record of the same restore. */
-  async begin(rec: Omit<RestoreRecord, 'state' | 'startedAt' | 'endedAt' | 'failure'>): Promise<void> {
+  async begin(rec: Omit<RestoreRecord, 'state' | 'startedAt' | 'endedAt' | 'failure' | 'replay'>): Promise<void> {
     const { _id, ...rest } = RestoreRecord.parse({ ...rec, state: 'running', startedAt: this.now() });
     await this.coll.replaceOne({ _id }, rest, { upsert: true, ignoreUndefined: true });
   }
@@ -39,6 +64,11 @@ export class RestoreCatalog {
   async end(restoreId: string, state: 'complete' | 'failed', failure?: RestoreRecord['failure']): Promise<void> {
     const set = { state, endedAt: this.now(), ...(failure === undefined ? {} : { failure }) };
     await this.coll.updateOne({ _id: restoreId }, { $set: set });
+  }
+
+  /** Saves the replay's position of a running restore (replacing the last one); a closed record is left as it is. */
+  async saveReplay(restoreId: string, checkpoint: ReplayCheckpoint): Promise<void> {
+    await this.coll.updateOne({ _id: restoreId, state: 'running' }, { $set: { replay: ReplayCheckpoint.parse(checkpoint) } });
   }
 
   async find(restoreId: string): Promise<RestoreRecord | undefined> {

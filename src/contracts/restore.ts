@@ -119,6 +119,11 @@ export const ReplaySummary = z.object({
   lastOp: AppliedOp.nullable(),
   /** Parts of entries the target refused (an index option, a collMod), reported, never skipped silently. */
   failures: z.number().int(),
+  /**
+   * The replay's last attempt went on from the progress an earlier attempt saved (a worker died mid-replay):
+   * the slices already applied and the ts they reach. The counts above cover every attempt.
+   */
+  resumedFrom: z.object({ slices: z.number().int(), through: TsString }).optional(),
 });
 export type ReplaySummary = z.infer<typeof ReplaySummary>;
 

@@ -12,6 +12,8 @@ import { exportDump } from '../../src/restore/export-dump.js';
 import { openSnapshot } from '../../src/restore/open-snapshot.js';
 import { planRestore, type RestorePlan } from '../../src/restore/plan-restore.js';
 import { prepareTarget } from '../../src/restore/prepare-target.js';
+import { fromCheckpoint, toCheckpoint, type ReplayProgress } from '../../src/restore/replay-progress.js';
+import { replayToTime } from '../../src/restore/replay-to-time.js';
 import { restoreCollection, type RestoreCursor } from '../../src/restore/restore-collection.js';
 import { verifyCollection } from '../../src/restore/verify-collection.js';
 import { DocumentSplitter, readChunkRef } from '../../src/snapshot/decode-snapshot.js';
@@ -120,6 +122,43 @@ describe('restore', () => {
       await w.stores.slices.store.delete(added[0]!._id);
       await w.catalog.slices.delete(added[0]!._id);
     }
+  });
+
+  it('a replay stopped after a saved batch goes on from it: only the later slices read, the state and every total exact', async () => {
+    const last = w.moments.at(-1)!;
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(last.ts.high) });
+    const chain = await chainOf(plan);
+    assert.ok(chain.length >= 2, `a chain of two slices or more (${chain.length})`);
+    // The target at the snapshot, as the restore's data phase leaves it.
+    const { db, run } = restore({ plan: { ...plan, toTs: undefined, exact: undefined } });
+    await run;
+    const { map } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, selection: { rename: [`${SRC_DB}=${db}`] } });
+    const slices = new SliceStore(w.storeOf, w.catalog.slices);
+    const restoreId = uniqueName('replay-resume');
+    await w.catalog.restores.begin({ _id: restoreId, jobId: w.jobId, snapshotId: plan.snapshotId, target: 'head', namespaces: [], toTs: plan.toTs });
+    const replay = (o: Partial<Parameters<typeof replayToTime>[0]>) =>
+      replayToTime({ catalog: w.catalog, target: w.head, plan, map: (ns) => map.map(ns), read: (rec) => slices.read(rec), ...o });
+    // One slice a batch; the worker "dies" once the first batch's progress is saved in the restore's record.
+    const killed = new Error('worker killed');
+    let saves = 0;
+    const save = async (p: ReplayProgress) => {
+      await w.catalog.restores.saveReplay(restoreId, toCheckpoint(p, 'attempt-1'));
+      if (++saves === 1) throw killed;
+    };
+    await assert.rejects(replay({ checkpointMs: 0, checkpoint: save }), killed);
+    const saved = (await w.catalog.restores.find(restoreId))!.replay!;
+    assert.equal(saves, 1, 'no batch after the kill');
+    assert.equal(saved.slices, 1);
+    assert.equal(saved.sliceId, chain[0]!._id);
+    assert.ok(saved.through.equals(chain[0]!.lastTs!), 'saved through the first slice');
+    // The retry, from the progress read back from the catalog: it reads the slices after the first only.
+    const read: string[] = [];
+    const res = await replay({ resume: fromCheckpoint(saved), read: (rec) => (read.push(rec._id), slices.read(rec)) });
+    assert.deepEqual(read, chain.slice(1).map((r) => r._id));
+    assert.equal(res.resumed?.slices, 1);
+    assert.equal(res.slices, chain.length);
+    assert.equal(res.entries + res.leftOut, chain.reduce((n, r) => n + r.count, 0), 'every entry of the chain counted once');
+    assertState(await sourceState(w.head, db), last.state, 'resumed replay');
   });
 
   it('fails a point-in-time restore whose slices are not what the catalog says, naming the slice', async () => {

@@ -4,7 +4,7 @@ import { BSON, Int32, Long, Timestamp, UUID, type Document, type MongoClient } f
 import { Catalog } from '../../src/catalog/catalog.js';
 import { HeadwaterClient } from '../../src/client/headwater-client.js';
 import type { RestoreStatus } from '../../src/contracts/restore.js';
-import { tsToString } from '../../src/lib/bson.js';
+import { tsFromString, tsToString } from '../../src/lib/bson.js';
 import { formatExact } from '../../src/restore/restore-time.js';
 import { SliceStore } from '../../src/slice/slice-store.js';
 import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
@@ -118,7 +118,7 @@ describe('restore workflow under worker crashes (real worker process)', () => {
     assert.ok(retries >= 1, `an activity attempt was retried after the kills (attempts: ${attempts.join(', ')})`);
   });
 
-  it('a point-in-time restore killed while it replays the oplog resumes, and ends exact by count and content hash', async () => {
+  it('a point-in-time restore killed while it replays the oplog resumes from its last saved slice, and ends exact by count and content hash', async () => {
     // The slices after the snapshot: inserts into a, updates and deletes of a's snapshot documents.
     const plan = await writeReplayChain();
     // What the same writes make of the snapshot's state: the head (the snapshot's source), changed by the driver.
@@ -131,17 +131,27 @@ describe('restore workflow under worker crashes (real worker process)', () => {
     try {
       // Collection a alone: the replay is what this case is about, and b's data would only cost time.
       const { restoreId, workflowId } = await client.startRestore({ from: { jobId: h.jobId, toTime: formatExact(plan.lastTs) }, target: 'target', namespaces: ['src.a'], renames: [`src=${db}`] });
-      // Killed once the replay has written some of its inserts, and not all of them.
+      // Killed once the replay has saved its progress in the restore's record, and before it is through.
       const replayed = () => head.db(db).collection('a').countDocuments({ replayed: true });
       const phase = async () => (await client.restoreStatus(restoreId).catch(() => undefined))?.phase;
-      await until('the replay to be under way', async () => ({ phase: await phase(), n: await replayed() }), (s) => s.phase === 'replaying oplog' && s.n > 0, { pauseMs: 25 });
+      const savedSlices = async () => (await catalog.restores.find(restoreId))?.replay?.slices ?? 0;
+      await until('the replay to save its progress', async () => ({ phase: await phase(), slices: await savedSlices() }), (s) => s.phase === 'replaying oplog' && s.slices > 0, { pauseMs: 25 });
       await worker.kill('SIGKILL');
       const left = await replayed();
       assert.ok(left < plan.inserted.length, `killed mid-replay (${left} of ${plan.inserted.length} inserts in)`);
+      const saved = (await catalog.restores.find(restoreId))!.replay!;
+      assert.ok(saved.slices < plan.slices, `saved short of the end (${saved.slices} of ${plan.slices} slices)`);
       await worker.start();
       const r = await client.restoreResult(restoreId);
 
       assert.deepEqual(r.replay?.lastOp, { ts: tsToString(plan.lastTs), ns: 'src.a' });
+      // The retry went on after the slices the killed attempt had saved, not from the snapshot's position
+      // (at least those: a save sent just before the kill may land after the record was read).
+      const from = r.replay?.resumedFrom;
+      assert.ok(from !== undefined && from.slices >= saved.slices, `the retry resumed after slice ${saved.slices} (${JSON.stringify(from)})`);
+      assert.ok(tsFromString(from.through).gt(ts), `the retry's position ${from.through} is past the snapshot's`);
+      // Its totals cover both attempts: every slice and entry of the chain, once.
+      assert.deepEqual({ slices: r.replay?.slices, entries: r.replay?.entries, leftOut: r.replay?.leftOut }, { slices: plan.slices, entries: plan.entries, leftOut: 0 });
       const got = await digest(head, db, 'a');
       assert.equal(got.duplicates, 0, 'no duplicates');
       assert.deepEqual(got, want, 'count and content hash equal the state at T');
@@ -204,6 +214,6 @@ describe('restore workflow under worker crashes (real worker process)', () => {
       await slices.writeOplogSlice({ jobId: h.jobId, sliceStore: 'default', syncNumber: 1 }, { entries: part.map((e) => BSON.serialize(e)), walls: part.map((e) => (e.wall as Date).getTime()), firstTs: tss[0]!, lastTs: tss.at(-1)!, prevTs });
       prevTs = tss.at(-1)!;
     }
-    return { inserted, updated, deleted, lastTs: prevTs };
+    return { inserted, updated, deleted, lastTs: prevTs, slices: Math.ceil(entries.length / 250), entries: entries.length };
   }
 });
