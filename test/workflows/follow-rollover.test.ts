@@ -156,8 +156,11 @@ describe('oplog rollover', () => {
       }
       link.restore();
       // The old code failed a workflow task over and over instead: give it a bound, then say which.
-      const timeout = new Promise<'hung'>((r) => setTimeout(() => r('hung'), 60_000));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 60_000)));
       const result = await Promise.race([handle.result().then(() => 'completed' as const, (e: unknown) => e), timeout]);
+      // Left running, the timer kept this file's process alive for the rest of its minute.
+      clearTimeout(timer);
       if (result === 'hung') await handle.terminate('the sync hung after its capture failed');
       return result;
     });
