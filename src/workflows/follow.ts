@@ -1,14 +1,13 @@
 /**
- * Follows a job's source after its initial sync: captures the oplog into slices (bounded capture
- * activities back to back) and applies them to the head, both loops side by side. Lag and headroom are
- * readable by query; a rolled-over oplog ends the workflow with "backup requires a resync".
- * Continues-as-new with its whole state when Temporal suggests it, after handlers have finished.
+ * Follows a job's source after its initial sync: captures the oplog into slices and applies them to the
+ * head, both loops side by side (oplog-loops.ts runs them). Lag and headroom are readable by query; a
+ * rolled-over oplog ends the workflow with "backup requires a resync". Continues-as-new with its whole
+ * state when Temporal suggests it, after handlers have finished.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  log,
   patched,
   setHandler,
   sleep,
@@ -16,9 +15,9 @@ import {
 } from '@temporalio/workflow';
 import { FollowInput, type FollowParams, type FollowStatus } from '../contracts/follow.js';
 import { compareTsString } from '../contracts/initial-sync.js';
-import { long, tailing } from './activity-options.js';
 import { ApplyPause } from './apply-pause.js';
 import { followStatusQuery } from './messages.js';
+import { applyUntil, startCapture } from './oplog-loops.js';
 
 export async function follow(input: FollowInput): Promise<FollowStatus> {
   const p: FollowParams = FollowInput.parse(input);
@@ -36,73 +35,61 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
   const pause = new ApplyPause(() => status.appliedThrough);
   const done = () => p.stopAfter !== undefined && compareTsString(status.appliedThrough, p.stopAfter) >= 0;
   const rollOver = () => workflowInfo().continueAsNewSuggested;
+  const behind = () => compareTsString(status.capturedThrough, status.appliedThrough) > 0;
 
-  const capture = (async () => {
-    while (
-      !rollOver() &&
-      !(p.stopAfter !== undefined && compareTsString(status.capturedThrough, p.stopAfter) >= 0)
-    ) {
-      const r = await tailing.captureOplog({
-        jobId: p.jobId,
-        syncNumber: p.syncNumber,
-        source: p.source,
-        sliceStore: p.sliceStore,
-        afterTs: status.capturedThrough,
-        maxSeconds: p.captureSeconds,
-        returnAfterSeconds: p.captureReturnAfterSeconds,
-        sliceMaxBytes: p.sliceMaxBytes,
-        sliceMaxAgeMs: p.sliceMaxAgeMs,
-        headroomWarnSeconds: p.headroomWarnSeconds,
-      });
+  const capture = startCapture({
+    call: {
+      jobId: p.jobId,
+      syncNumber: p.syncNumber,
+      source: p.source,
+      sliceStore: p.sliceStore,
+      maxSeconds: p.captureSeconds,
+      returnAfterSeconds: p.captureReturnAfterSeconds,
+      sliceMaxBytes: p.sliceMaxBytes,
+      sliceMaxAgeMs: p.sliceMaxAgeMs,
+      headroomWarnSeconds: p.headroomWarnSeconds,
+    },
+    after: () => status.capturedThrough,
+    until: () =>
+      rollOver() || (p.stopAfter !== undefined && compareTsString(status.capturedThrough, p.stopAfter) >= 0),
+    onCaptured: (r, warning) => {
       status.capturedThrough = r.lastTs;
       status.counters.slices += r.slices;
       status.counters.entries += r.entries;
       status.captureLagSeconds = r.captureLagSeconds;
       status.headroomSeconds = r.headroomSeconds;
-      if (r.headroomSeconds !== null && r.headroomSeconds < p.headroomWarnSeconds) {
-        const w = `oplog headroom is ${r.headroomSeconds}s, below ${p.headroomWarnSeconds}s: the source oplog may roll over before capture catches up`;
-        log.warn(w);
-        status.warnings = [...status.warnings.slice(-9), w];
-      }
-    }
-  })();
+      if (warning !== undefined) status.warnings = [...status.warnings.slice(-9), warning];
+    },
+  });
 
   const apply = (async () => {
-    while (!rollOver() && !done()) {
-      if (compareTsString(status.capturedThrough, status.appliedThrough) > 0) {
-        // One bounded call (64 slices or applyCallSeconds) per turn, so a snapshot's pause waits briefly.
-        const from = status.appliedThrough;
-        const until = status.capturedThrough;
-        const r = await pause.apply(() =>
-          long.applyOplog({
-            jobId: p.jobId,
-            syncNumber: p.syncNumber,
-            head: p.head,
-            afterTs: from,
-            untilTs: until,
-            maxSeconds: p.applyCallSeconds,
-          }),
-        );
-        status.appliedThrough = r.through;
-        status.counters.applied += r.entries;
-        if (r.through === from) await sleep(p.applyIntervalMs);
-      } else {
-        // Nothing captured past the head: wait for the next capture call to bring something (or for the
-        // run to end) instead of waking every interval, which on an idle source was most of the
-        // workflow's history (two timer events and a workflow task a second, about 430,000 a day).
-        // patched(): a follow started by an older worker replays its timers as they were.
-        if (patched('apply-waits-for-capture'))
-          await condition(
-            () => compareTsString(status.capturedThrough, status.appliedThrough) > 0 || rollOver() || done(),
-          );
-        else await sleep(p.applyIntervalMs);
-      }
-      status.applyLagSeconds =
-        Number(status.capturedThrough.split('.')[0]) - Number(status.appliedThrough.split('.')[0]);
+    for (;;) {
+      // One bounded call (64 slices or applyCallSeconds) per step, so a snapshot's pause waits briefly.
+      const end = await applyUntil({
+        call: { jobId: p.jobId, syncNumber: p.syncNumber, head: p.head, maxSeconds: p.applyCallSeconds },
+        from: () => status.appliedThrough,
+        target: () => status.capturedThrough,
+        stop: () => rollOver() || done(),
+        step: (call) => pause.apply(call),
+        onApplied: (r) => {
+          status.appliedThrough = r.through;
+          status.counters.applied += r.entries;
+          status.applyLagSeconds = lagSeconds(status);
+        },
+      });
+      if (end === 'stopped') return;
+      if (end === 'stalled') await sleep(p.applyIntervalMs);
+      // Nothing captured past the head: wait for the next capture call to bring something (or for the
+      // run to end) instead of waking every interval, which on an idle source was most of the
+      // workflow's history (two timer events and a workflow task a second, about 430,000 a day).
+      // patched(): a follow started by an older worker replays its timers as they were.
+      else if (patched('apply-waits-for-capture')) await condition(() => behind() || rollOver() || done());
+      else await sleep(p.applyIntervalMs);
+      status.applyLagSeconds = lagSeconds(status);
     }
   })();
 
-  await Promise.all([capture, apply]);
+  await Promise.all([capture.done, apply]);
   if (done()) return status;
   await condition(allHandlersFinished);
   return continueAsNew<typeof follow>({
@@ -111,4 +98,9 @@ export async function follow(input: FollowInput): Promise<FollowStatus> {
     appliedThrough: status.appliedThrough,
     counters: status.counters,
   });
+}
+
+/** Seconds between the newest captured entry and the head's position (timestamps' seconds parts). */
+function lagSeconds(s: FollowStatus): number {
+  return Number(s.capturedThrough.split('.')[0]) - Number(s.appliedThrough.split('.')[0]);
 }

@@ -13,9 +13,10 @@ import {
   type SyncResult,
   type SyncStart,
 } from '../contracts/initial-sync.js';
-import { long, quick, tailing } from './activity-options.js';
+import { long, quick } from './activity-options.js';
 import { syncProgressQuery } from './messages.js';
 import { JobIdKey, PhaseKey, SourceKey } from './search-attributes.js';
+import { applyUntil, startCapture, type ApplyEnd, type Capture } from './oplog-loops.js';
 import { runPool } from './pool.js';
 
 export async function initialSync(input: InitialSyncInput): Promise<SyncResult> {
@@ -48,13 +49,16 @@ export async function initialSync(input: InitialSyncInput): Promise<SyncResult> 
   // chain's end, which this capture may have taken past the consistent point (slice chains take one
   // slice per position, so the two never overlap), and applies from the consistent point.
   if (patched('capture-through-final-apply')) {
-    await Promise.race([applyUntil(params, progress, progress.oplog.capturedThrough!), failureOf(tail.done)]);
+    await Promise.race([
+      applyThrough(params, progress, progress.oplog.capturedThrough!),
+      failureOf(tail.done),
+    ]);
     tail.stop();
     await tail.done;
   } else {
     tail.stop();
     await tail.done;
-    await applyUntil(params, progress, progress.oplog.capturedThrough!);
+    await applyThrough(params, progress, progress.oplog.capturedThrough!);
   }
   const consistentAt = progress.applied.through ?? start.t0;
   await quick.completeSync({ ...ref, consistentAt });
@@ -134,30 +138,28 @@ function emptyProgress(): SyncProgress {
   };
 }
 
-/** Runs bounded capture activities back to back from T0 until stopped. */
-function captureLoop(params: InitialSyncParams, progress: SyncProgress) {
-  let stopped = false;
-  const done = (async () => {
-    while (!stopped) {
-      const res = await tailing.captureOplog({
-        jobId: params.jobId,
-        syncNumber: params.syncNumber,
-        source: params.source,
-        sliceStore: params.sliceStore,
-        afterTs: progress.oplog.capturedThrough!,
-        // Short, because the sync waits for the one in flight before it completes.
-        maxSeconds: 5,
-        // On FerretDB every oplog read scans the whole oplog: at the follow's 200 ms that took 58% of a
-        // source core from the copy. Here lag only delays completion, by at most a second per pass.
-        pollMs: 1000,
-        sliceMaxBytes: params.sliceMaxBytes,
-      });
+/** Captures from T0 (oplog-loops.ts) until stopped, counting into the sync's progress. */
+function captureLoop(params: InitialSyncParams, progress: SyncProgress): Capture {
+  return startCapture({
+    call: {
+      jobId: params.jobId,
+      syncNumber: params.syncNumber,
+      source: params.source,
+      sliceStore: params.sliceStore,
+      // Short, because the sync waits for the one in flight before it completes.
+      maxSeconds: 5,
+      // On FerretDB every oplog read scans the whole oplog: at the follow's 200 ms that took 58% of a
+      // source core from the copy. Here lag only delays completion, by at most a second per pass.
+      pollMs: 1000,
+      sliceMaxBytes: params.sliceMaxBytes,
+    },
+    after: () => progress.oplog.capturedThrough!,
+    onCaptured: (res) => {
       progress.oplog.capturedThrough = res.lastTs;
       progress.oplog.slices += res.slices;
       progress.oplog.entries += res.entries;
-    }
-  })();
-  return { stop: () => (stopped = true), done };
+    },
+  });
 }
 
 /** Inserts slices into the head as they arrive, until the copy is over and every slice is built. */
@@ -187,24 +189,19 @@ async function buildLoop(params: InitialSyncParams, progress: SyncProgress, copy
 async function applyToEnd(params: InitialSyncParams, progress: SyncProgress) {
   const end = await quick.oplogEnd({ source: params.source });
   await condition(() => compareTsString(progress.oplog.capturedThrough!, end) >= 0);
-  await applyUntil(params, progress, end);
+  await applyThrough(params, progress, end);
 }
 
 /** Applies captured slices that begin before `end`, in bounded calls, until `end` or no progress. */
-async function applyUntil(params: InitialSyncParams, progress: SyncProgress, end: string) {
-  for (;;) {
-    const from = progress.applied.through ?? progress.t0!;
-    if (compareTsString(from, end) >= 0) return;
-    const res = await long.applyOplog({
-      jobId: params.jobId,
-      syncNumber: params.syncNumber,
-      head: params.head,
-      afterTs: from,
-      untilTs: end,
-    });
-    progress.applied.through = res.through;
-    progress.applied.entries += res.entries;
-    progress.missing.found += res.missing;
-    if (res.through === from) return;
-  }
+function applyThrough(params: InitialSyncParams, progress: SyncProgress, end: string): Promise<ApplyEnd> {
+  return applyUntil({
+    call: { jobId: params.jobId, syncNumber: params.syncNumber, head: params.head },
+    from: () => progress.applied.through ?? progress.t0!,
+    target: () => end,
+    onApplied: (res) => {
+      progress.applied.through = res.through;
+      progress.applied.entries += res.entries;
+      progress.missing.found += res.missing;
+    },
+  });
 }
