@@ -164,6 +164,8 @@ export const BackupJobInput = z.object({
   window: JobWindow.optional(),
   headroom: JobHeadroom.optional(),
   counters: JobCounters.prefault({ commands: 0, syncs: 0, snapshots: 0, autoResyncs: 0, continuedAsNew: 0 }),
+  /** The sync the last auto resync started: a rollover ending that sync's copy does not start another. */
+  autoResyncSync: z.number().int().min(1).optional(),
   /** Test-only: continue-as-new once history passes this many events (Temporal's suggestion otherwise). */
   continueAsNewAfterEvents: z.number().int().min(1).optional(),
   /** Follow tuning for tests (capture activity length); production uses the follow's defaults. */
@@ -245,6 +247,7 @@ export const JobEventKind = z.enum([
   'state',
   'resync required',
   'auto resync',
+  'auto resync withheld',
   'snapshot skipped',
   'snapshot taken',
   'terminated',

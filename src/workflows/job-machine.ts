@@ -81,3 +81,27 @@ export function onEvent(m: JobMachineState, e: JobEvent): JobMachineState {
 export function applies(m: JobMachineState): boolean {
   return m.state === 'Active' && m.resyncRequired === undefined;
 }
+
+/**
+ * Whether resyncPolicy auto starts a resync after a rollover. Not when the rollover ended an initial sync
+ * that an auto resync had itself started: the source's oplog cannot hold a whole sync, and another
+ * resync would roll over the same way, in a loop that copies the source again and again. The job then
+ * waits, as with the manual policy, until the oplog is enlarged and an operator resyncs.
+ */
+export function autoResyncDecision(o: {
+  policy: 'manual' | 'auto';
+  /** The sync whose initial copy the rollover ended; absent when the follow found it. */
+  duringSync?: number;
+  /** The sync the last auto resync started. */
+  autoResyncSync?: number;
+}): { resync: boolean; withheld?: string } {
+  if (o.policy !== 'auto') return { resync: false };
+  if (o.duringSync !== undefined && o.duringSync === o.autoResyncSync)
+    return {
+      resync: false,
+      withheld:
+        `auto resync withheld: sync ${o.duringSync}, itself an auto resync, rolled over before it completed, ` +
+        'so the source oplog cannot hold a whole initial sync; enlarge it, then run `headwater job resync`',
+    };
+  return { resync: true };
+}

@@ -42,7 +42,7 @@ import { follow } from './follow.js';
 import { workflowIds } from './ids.js';
 import { initialSync } from './initial-sync.js';
 import { JobHealth } from './job-health.js';
-import { allowedCommands, onEvent, transition } from './job-machine.js';
+import { allowedCommands, autoResyncDecision, onEvent, transition } from './job-machine.js';
 import { JobIdKey, PhaseKey, SourceKey, StateKey } from './search-attributes.js';
 import { WorkflowLock } from './workflow-lock.js';
 
@@ -376,7 +376,7 @@ export class JobRunner {
       const failure = failureOf(err);
       // patched(): a sync that an older worker saw roll over replays as it ran (the job stopped).
       if (failure.type === 'OplogRolledOver' && patched('sync-rollover-resync-required')) {
-        await this.lock.run(() => this.rolledOver(failure.message, failureDetails(err)));
+        await this.lock.run(() => this.rolledOver(failure.message, failureDetails(err), n));
         return;
       }
       await this.lock.run(async () => {
@@ -441,18 +441,25 @@ export class JobRunner {
    * "backup requires a resync", with the range lost, from the OplogRolledOver failure's details. The job
    * keeps its snapshots and window and waits; resyncPolicy auto starts the resync by itself.
    */
-  private async rolledOver(message: string | undefined, d: Record<string, unknown> = {}): Promise<void> {
+  private async rolledOver(message: string | undefined, d: Record<string, unknown> = {}, duringSync?: number): Promise<void> {
     const range = {
       message: message ?? RESYNC_REQUIRED,
       missingFrom: typeof d.missingFrom === 'string' ? d.missingFrom : undefined,
       oldestAvailable: typeof d.oldestAvailable === 'string' ? d.oldestAvailable : null,
     };
     await this.enter(onEvent(this.m, { kind: 'rolledOver', range }), 'resync required', range.message, range);
+    const auto = autoResyncDecision({ policy: this.p.job.resyncPolicy, duringSync, autoResyncSync: this.p.autoResyncSync });
+    // patched(): a job whose auto resync rolled over under an older worker replays the resync it started.
+    if (auto.withheld !== undefined && patched('auto-resync-withheld')) {
+      await quick.recordJobEvent({ jobId: this.jobId, kind: 'auto resync withheld', message: auto.withheld });
+      return;
+    }
     if (this.p.job.resyncPolicy !== 'auto') return;
     // resyncPolicy auto: the resync starts by itself, and the log says so.
     const r = transition(this.m, 'resync');
     if (!r.ok) return;
     this.p.counters.autoResyncs += 1;
+    this.p.autoResyncSync = r.next.syncNumber;
     await quick.recordJobEvent({ jobId: this.jobId, kind: 'auto resync', message: `resync ${r.next.syncNumber} started by resyncPolicy auto` });
     await this.enter(r.next, 'state', `auto resync: Active -> Initial Sync`);
     this.launch(() => this.syncThenFollow(r.next.syncNumber));

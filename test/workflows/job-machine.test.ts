@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JOB_COMMANDS, JOB_STATES, type JobCommand, type JobMachineState, type JobState } from '../../src/contracts/job.js';
-import { allowedCommands, applies, onEvent, transition } from '../../src/workflows/job-machine.js';
+import { allowedCommands, applies, autoResyncDecision, onEvent, transition } from '../../src/workflows/job-machine.js';
 
 const at = (state: JobState, syncNumber = 1): JobMachineState => ({ state, syncNumber });
 
@@ -88,5 +88,16 @@ describe('job state machine', () => {
   it('ignores events that cannot happen in the current state', () => {
     assert.deepEqual(onEvent(at('Stopped'), { kind: 'syncCompleted' }), at('Stopped'));
     assert.deepEqual(onEvent(at('Stopped'), { kind: 'rolledOver', range: { message: 'x' } }), at('Stopped'));
+  });
+
+  it('auto resyncs after a rollover, except when it ended the copy of a sync an auto resync started', () => {
+    assert.deepEqual(autoResyncDecision({ policy: 'manual', duringSync: 1 }), { resync: false });
+    assert.deepEqual(autoResyncDecision({ policy: 'auto' }), { resync: true }, 'found by the follow');
+    assert.deepEqual(autoResyncDecision({ policy: 'auto', autoResyncSync: 2 }), { resync: true }, 'the follow of an auto resync');
+    assert.deepEqual(autoResyncDecision({ policy: 'auto', duringSync: 1 }), { resync: true }, 'the first sync');
+    assert.deepEqual(autoResyncDecision({ policy: 'auto', duringSync: 3, autoResyncSync: 2 }), { resync: true }, 'a sync the operator started');
+    const loop = autoResyncDecision({ policy: 'auto', duringSync: 2, autoResyncSync: 2 });
+    assert.equal(loop.resync, false);
+    assert.match((loop as { withheld: string }).withheld, /^auto resync withheld: sync 2, itself an auto resync, rolled over before it completed.*headwater job resync/);
   });
 });
