@@ -88,7 +88,7 @@ const DESCRIPTIONS: Record<string, string> = {
   readPreference: "Which member of the source this job's syncs read: T0, the copy and the capture (the sync's and the follow's), recorded with each sync's plan. Unset: the primary (not the connection's readPreference). T0 and the copy must read one member: to spare the primary, name a secondary by tags that match exactly one member.",
   'readPreference.mode': "MongoDB's read preference mode.",
   'readPreference.tags': 'Tag sets, tried in order (`{}` matches any member); not with primary.',
-  resyncPolicy: 'manual: a rolled-over oplog waits for `job resync`; auto: a resync starts by itself (recorded as an event).',
+  resyncPolicy: 'manual: a rolled-over oplog waits for `job resync`; auto: a resync starts by itself (recorded as an event), but not again after an auto resync that itself rolled over before completing (recorded as `auto resync withheld`).',
   headroomWarnSeconds: 'Warn (status, follow) when the source oplog would roll past the next entry to capture within this many seconds.',
 };
 
