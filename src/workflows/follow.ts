@@ -16,10 +16,15 @@ import {
 import { FollowInput, type FollowParams, type FollowStatus } from '../contracts/follow.js';
 import { compareTsString } from '../contracts/initial-sync.js';
 import { ApplyPause } from './apply-pause.js';
+import { asJobChild } from './job-child.js';
 import { followStatusQuery } from './messages.js';
 import { applyUntil, startCapture } from './oplog-loops.js';
 
 export async function follow(input: FollowInput): Promise<FollowStatus> {
+  return asJobChild(() => followRun(input));
+}
+
+async function followRun(input: FollowInput): Promise<FollowStatus> {
   const p: FollowParams = FollowInput.parse(input);
   const status: FollowStatus = {
     capturedThrough: p.capturedThrough,

@@ -15,11 +15,16 @@ import {
 } from '../contracts/initial-sync.js';
 import { long, quick } from './activity-options.js';
 import { syncProgressQuery } from './messages.js';
+import { asJobChild } from './job-child.js';
 import { JobIdKey, PhaseKey, SourceKey } from './search-attributes.js';
 import { applyUntil, startCapture, type ApplyEnd, type Capture } from './oplog-loops.js';
 import { runPool } from './pool.js';
 
 export async function initialSync(input: InitialSyncInput): Promise<SyncResult> {
+  return asJobChild(() => syncRun(input));
+}
+
+async function syncRun(input: InitialSyncInput): Promise<SyncResult> {
   const params = InitialSyncInput.parse(input);
   const progress = emptyProgress();
   setHandler(syncProgressQuery, () => progress);

@@ -29,6 +29,7 @@ import type { Deps } from '../../src/activities/deps.js';
 import { createDeps } from '../../src/worker/deps.js';
 import { scheduleIds, workflowIds } from '../../src/workflows/ids.js';
 import { allowedCommands } from '../../src/workflows/job-machine.js';
+import { StateKey } from '../../src/workflows/search-attributes.js';
 import { restoreWindow, windowSummary } from '../../src/restore/restore-window.js';
 import { isoSecond } from '../../src/restore/restore-time.js';
 import { readManifest } from '../../src/snapshot/decode-snapshot.js';
@@ -315,6 +316,22 @@ describe('backup job workflow (real dev server, worker, FerretDB)', () => {
     const first = await jobs.command(jobId, 'stop', 'retried', `stop-${jobId}`);
     const retried = await jobs.command(jobId, 'stop', 'retried', `stop-${jobId}`);
     assert.deepEqual(retried, first);
+    // Only the job carries a state now: its two completed syncs and its cancelled follow dropped theirs
+    // when they ended, so `HeadwaterState = 'Active'` no longer finds the stopped job's follow.
+    const stateful = await until(
+      'the ended children to drop HeadwaterState',
+      async () => {
+        const found: string[] = [];
+        for await (const w of t.client.workflow.list({ query: `HeadwaterJobId = '${jobId}'` })) {
+          const state = w.typedSearchAttributes.get(StateKey);
+          if (state !== undefined) found.push(`${w.workflowId}=${state}`);
+        }
+        return found;
+      },
+      (found) => found.length === 1,
+      30_000,
+    );
+    assert.deepEqual(stateful, [`${workflowIds.job(jobId)}=Stopped`]);
     assert.ok((await deps.catalog.slices.countStream(jobId, 'oplog')) > 0);
     // Another job's manifest in the same store names a chunk of its own: terminate's sweep must keep it.
     const store = deps.store('default');
