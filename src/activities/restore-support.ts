@@ -4,13 +4,10 @@
  * collections and indexes, as a payload the index build can take in another activity, and the replay's
  * saved progress in the restore's record.
  */
-import type { Catalog } from '../catalog/catalog.js';
 import { Keyring, loadKey } from '../codec/keys.js';
 import type { IndexPlan, PlannedCollection } from '../contracts/restore.js';
 import type { KeyRef } from '../contracts/snapshot.js';
 import { NotFound } from '../errors/domain-errors.js';
-import { splitNs } from '../lib/namespace.js';
-import type { RestorePlan } from '../restore/plan-restore.js';
 import type { TargetCollection } from '../restore/prepare-target.js';
 import { fromCheckpoint, toCheckpoint, type ReplayProgress } from '../restore/replay-progress.js';
 import type { ReplayToTimeOutcome } from '../restore/replay-to-time.js';
@@ -56,18 +53,6 @@ export async function toTargetCollections(
     out.push({ ns: c.ns, target: c.target, options: fromManifestJson(collection.options) });
   }
   return out;
-}
-
-/**
- * The databases the job backs up (the namespace map's scope): its sync plan's and the snapshot's. The
- * same rule as src/restore/open-snapshot.ts, which keeps it private; carried in the plan so that the
- * replay and the index build map namespaces exactly as the plan did.
- */
-export async function scopeOf(catalog: Catalog, plan: RestorePlan, manifest: Manifest): Promise<Set<string>> {
-  const dbs = new Set(manifest.collections.map((c) => splitNs(c.ns).db));
-  const sync = await catalog.syncs.get(plan.jobId, plan.syncNumber).catch(() => undefined);
-  for (const c of sync?.collections ?? []) dbs.add(splitNs(c.ns).db);
-  return dbs;
 }
 
 /** What the index build must leave out or retry: the replay's index events, serialised, and its refused builds. */

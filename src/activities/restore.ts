@@ -36,12 +36,13 @@ import { replayToTime } from '../restore/replay-to-time.js';
 import { discardCreated } from '../restore/run-restore.js';
 import { holdRestore } from '../restore/restore-lease.js';
 import { restoreCollection, RestoreCursor } from '../restore/restore-collection.js';
+import { sliceKeyring } from '../restore/slice-keyring.js';
 import { verifyCollection, type CollectionDigest } from '../restore/verify-collection.js';
 import { fromManifestJson } from '../snapshot/manifest.js';
 import { SliceStore } from '../slice/slice-store.js';
 import type { Deps } from './deps.js';
 import { cancellationSignal, heartbeat, keepAlive, resumeFrom } from './heartbeat.js';
-import { indexPlanOf, keyringOf, manifestCollection, replayCheckpoints, scopeOf, toTargetCollections } from './restore-support.js';
+import { indexPlanOf, keyringOf, manifestCollection, replayCheckpoints, toTargetCollections } from './restore-support.js';
 
 /** A restore lease outlives any pause between two activities; finishRestore ends it. */
 const LEASE_MS = 12 * 3_600_000;
@@ -63,8 +64,9 @@ export function createRestoreActivities(deps: Deps) {
         const snap = await openSnapshot({ catalog: deps.catalog, storeOf: deps.store, plan, keyring: keyringOf(p.encryption), selection: { include: p.namespaces, rename: p.renames } });
         await holdRestore(deps.catalog, p.restoreId, plan, LEASE_MS);
         const collections = snap.collections.map(({ collection: c, target: t }) => ({ ns: c.ns, target: t, count: c.count, bytes: c.bytes }));
-        await deps.catalog.restores.begin({ _id: p.restoreId, jobId: plan.jobId, snapshotId: plan.snapshotId, target: p.target, namespaces: collections.map((c) => `${c.target.db}.${c.target.coll}`), toTs: plan.toTs });
-        return { ...plan, scope: [...(await scopeOf(deps.catalog, plan, snap.manifest))], collections };
+        const namespaces = collections.map((c) => `${c.target.db}.${c.target.coll}`);
+        await deps.catalog.restores.begin({ _id: p.restoreId, jobId: plan.jobId, snapshotId: plan.snapshotId, target: p.target, namespaces, toTs: plan.toTs, replayCreates: snap.replayCreates });
+        return { ...plan, scope: snap.scope, collections };
       });
     },
 
@@ -73,8 +75,10 @@ export function createRestoreActivities(deps: Deps) {
       return asActivity(async () => {
         const p = PrepareTargetInput.parse(raw);
         const collections = await toTargetCollections(deps, p);
+        // What the replay creates beyond the snapshot, as planning found it (src/restore/scan-replay.ts).
+        const replayCreates = (await deps.catalog.restores.find(p.restoreId))?.replayCreates ?? [];
         return timed(async () => {
-          const out = await prepareTarget(target(p.target), collections, { drop: p.drop, logger: deps.logger });
+          const out = await prepareTarget(target(p.target), collections, { drop: p.drop, replayCreates, logger: deps.logger });
           return { created: out.created.length, createdNamespaces: out.created, dropped: out.dropped.length };
         });
       });
@@ -135,7 +139,8 @@ export function createRestoreActivities(deps: Deps) {
         const p = ReplayRestoreInput.parse(raw);
         await deps.catalog.restoreLeases.renew(p.restoreId, LEASE_MS);
         const map = NamespaceMap.parse({ include: p.namespaces, rename: p.renames }, p.plan.scope);
-        const slices = new SliceStore(deps.store, deps.catalog.slices);
+        // The restore's key first, then the worker's (as planning read them).
+        const slices = new SliceStore(deps.store, deps.catalog.slices, sliceKeyring(keyringOf(p.encryption)));
         // A retry of this activity goes on from the progress its killed attempt saved in the restore's record.
         const info = Context.current().info;
         const saved = await replayCheckpoints(deps, p.restoreId, `${info.workflowExecution?.runId ?? info.activityRunId ?? ''}/${info.activityId}`);

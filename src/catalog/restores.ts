@@ -39,6 +39,11 @@ export const RestoreRecord = z.object({
   namespaces: z.array(z.string()),
   /** The inclusive replay bound of a point-in-time restore ("seconds.increment"). */
   toTs: z.string().optional(),
+  /**
+   * Target collections a point-in-time restore's replay creates beyond the snapshot's (source `ns`,
+   * target `db.coll`): preparing the target refuses or drops them as it does the snapshot's.
+   */
+  replayCreates: z.array(z.object({ ns: z.string(), target: z.object({ db: z.string(), coll: z.string() }) })).optional(),
   state: z.enum(['running', 'complete', 'failed']),
   failure: z.object({ type: z.string(), message: z.string(), phase: z.string() }).optional(),
   startedAt: z.date(),

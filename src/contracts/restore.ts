@@ -220,7 +220,8 @@ export const IndexPlan = z.object({
 });
 export type IndexPlan = z.infer<typeof IndexPlan>;
 
-export const ReplayRestoreInput = Selection.extend({ plan: RestorePlanRef });
+/** `encryption`: the restore's key, which opens sealed slices too (absent from a workflow started before it was passed). */
+export const ReplayRestoreInput = Selection.extend({ plan: RestorePlanRef, encryption: KeyRef.optional() });
 export type ReplayRestoreInput = z.input<typeof ReplayRestoreInput>;
 export const ReplayRestoreResult = ReplaySummary.extend({ indexPlan: IndexPlan, ms: z.number() });
 export type ReplayRestoreResult = z.infer<typeof ReplayRestoreResult>;

@@ -4,7 +4,9 @@
  * then, with `drop`, existing ones are dropped, and each is created with the snapshot's options. An option
  * the server refuses (FerretDB 1.24: validator, collation, expireAfterSeconds, timeseries) or accepts and
  * does not keep (FerretDB: clusteredIndex) is reported per collection, never dropped silently.
- * Idempotent until the first document is inserted (a rerun finds its own empty collections).
+ * Idempotent until the first document is inserted (a rerun finds its own empty collections). The
+ * collections a point-in-time replay will create are checked and dropped the same way, not created (the
+ * replay creates them with the options its oplog gives).
  */
 import { MongoServerError, type Document, type MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
@@ -38,15 +40,17 @@ export interface PrepareOutcome {
 }
 
 /**
+ * @param o.replayCreates target collections the replay creates: refused when not empty, dropped with `drop`
  * @throws TargetNotEmpty naming every non-empty target collection, when `drop` is false
  */
 export async function prepareTarget(
   client: MongoClient,
   collections: TargetCollection[],
-  o: { drop: boolean; logger?: Logger },
+  o: { drop: boolean; replayCreates?: Array<{ ns: string; target: TargetNs }>; logger?: Logger },
 ): Promise<PrepareOutcome> {
   // 1. Refuse before writing anything.
-  const present = await existingTargets(client, collections);
+  const replayed = (o.replayCreates ?? []).map((c) => ({ ...c, options: {} }));
+  const present = await existingTargets(client, [...collections, ...replayed]);
   const nonEmpty = present.filter((c) => c.docs > 0).map((c) => name(c.target));
   if (nonEmpty.length > 0 && !o.drop) {
     throw new TargetNotEmpty(`unable to restore: target collection${nonEmpty.length > 1 ? 's' : ''} ${nonEmpty.map((n) => `'${n}'`).join(', ')} ${nonEmpty.length > 1 ? 'are' : 'is'} not empty (restore with drop to replace ${nonEmpty.length > 1 ? 'them' : 'it'})`, { details: { collections: nonEmpty } });
@@ -59,6 +63,7 @@ export async function prepareTarget(
   }
   // 3. Create each collection with the snapshot's options.
   const kept = new Set(o.drop ? [] : present.map((c) => name(c.target)));
+  // Only the snapshot's collections are created here; the replay's are dropped above at most.
   for (const c of collections) {
     if (kept.has(name(c.target))) continue;
     const refused = await createWithOptions(client, c);

@@ -21,6 +21,7 @@ import type { RestorePlan } from './plan-restore.js';
 import { prepareTarget, type PrepareOutcome } from './prepare-target.js';
 import { replayToTime, type ReplayToTimeOutcome } from './replay-to-time.js';
 import { restoreCollection } from './restore-collection.js';
+import { sliceKeyring } from './slice-keyring.js';
 import { verifyCollection, type CollectionDigest } from './verify-collection.js';
 
 /**
@@ -62,9 +63,9 @@ export interface RestoreResult {
 export async function runRestore(o: RunRestoreOptions): Promise<RestoreResult> {
   // 1. Open the snapshot; check the key, the selection and that every chunk is there.
   const snap = await openSnapshot(o);
-  // 2. Refuse a non-empty target without drop, then create the collections with their options.
+  // 2. Refuse a non-empty target without drop (also where the replay creates), then create the collections with their options.
   o.onProgress?.({ phase: 'preparing' });
-  const prepare = await prepareTarget(o.target, snap.collections.map((c) => ({ ns: c.collection.ns, target: c.target, options: fromManifestJson(c.collection.options) })), { drop: o.drop ?? false, logger: o.logger });
+  const prepare = await prepareTarget(o.target, snap.collections.map((c) => ({ ns: c.collection.ns, target: c.target, options: fromManifestJson(c.collection.options) })), { drop: o.drop ?? false, replayCreates: snap.replayCreates, logger: o.logger });
   // 3. The data, each collection verified by count and content hash before any replay.
   const collections = await restoreData(o, snap, prepare);
   // 4. The oplog after the snapshot, up to T inclusive.
@@ -129,6 +130,6 @@ export async function discardCreated(target: MongoClient, created: string[]): Pr
 }
 
 function sliceReader(o: RunRestoreOptions): (rec: SliceRecord) => Promise<Uint8Array[]> {
-  const slices = new SliceStore(o.storeOf, o.catalog.slices);
+  const slices = new SliceStore(o.storeOf, o.catalog.slices, sliceKeyring(o.keyring));
   return (rec) => slices.read(rec);
 }

@@ -105,7 +105,7 @@ async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Reco
   let indexPlan;
   if (plan.toTs !== undefined) {
     enter('replaying oplog');
-    const { ms, indexPlan: ip, ...replay } = await long.replayRestoreOplog({ restoreId: p.restoreId, target: p.target, namespaces: p.namespaces, renames: p.renames, plan });
+    const { ms, indexPlan: ip, ...replay } = await long.replayRestoreOplog({ restoreId: p.restoreId, target: p.target, namespaces: p.namespaces, renames: p.renames, plan, encryption: p.encryption });
     status.replay = replay;
     indexPlan = ip;
     timings.replay = ms;

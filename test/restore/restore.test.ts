@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BSON, MongoBulkWriteError, type Timestamp } from 'mongodb';
+import { BSON, MongoBulkWriteError, Timestamp } from 'mongodb';
 import { BlobKey, Keyring } from '../../src/codec/keys.js';
-import { ChecksumMismatch, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, SliceChainBroken, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
+import { ChecksumMismatch, InvalidConfig, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, SliceChainBroken, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
 import { tsFromString, tsToString } from '../../src/lib/bson.js';
 import { ContentHash } from '../../src/lib/content-hash.js';
 import { exportDump } from '../../src/restore/export-dump.js';
@@ -28,7 +28,7 @@ import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
 import { SliceStore } from '../../src/slice/slice-store.js';
 import type { SliceRecord } from '../../src/catalog/slices.js';
 import { uniqueName } from '../harness/services.js';
-import { makeWorkload, sourceState, SRC_DB, type State, type StoreId, type Workload } from './workload.js';
+import { makeWorkload, NEW_DB, SLICE_KEY_ID, sourceState, SRC_DB, type State, type StoreId, type Workload } from './workload.js';
 
 /** A target database of its own on the head server; the snapshot's `wl` is renamed to it. */
 const targetDb = () => uniqueName('rst');
@@ -42,9 +42,11 @@ describe('restore', () => {
   let w: Workload;
   let fsPlan: RestorePlan;
   const dbs: string[] = [];
+  /** The job's databases renamed: SRC_DB to `db`, NEW_DB to `db`_n. */
+  const renamed = (db: string) => [`${SRC_DB}=${db}`, `${NEW_DB}=${db}_n`];
   const restore = (o: Partial<RunRestoreOptions> & { plan: RestorePlan }, db = targetDb()) => {
-    dbs.push(db);
-    return { db, run: runRestore({ catalog: w.catalog, storeOf: w.storeOf, target: w.head, selection: { rename: [`${SRC_DB}=${db}`] }, ...o }) };
+    dbs.push(db, `${db}_n`);
+    return { db, run: runRestore({ catalog: w.catalog, storeOf: w.storeOf, target: w.head, selection: { rename: renamed(db) }, ...o }) };
   };
   const planIn = (store: StoreId): RestorePlan => ({ ...fsPlan, store, manifestKey: manifestKey(w.jobId, w.snapshotTs) });
 
@@ -58,9 +60,9 @@ describe('restore', () => {
   });
 
   // Each store type encrypted, and fs and the blockstore in clear too (the workload's snapshots).
-  const cases: Array<[StoreId, boolean]> = [['fs', false], ['fs-sealed', true], ['s3', true], ['mongo', false], ['mongo-sealed', true]];
+  const cases: Array<[StoreId, boolean]> = [['fs', false], ['fs-sealed', true], ['s3', true], ['s3-clear', false], ['mongo', false], ['mongo-sealed', true]];
   for (const [store, sealed] of cases) {
-    it(`restores the whole snapshot from ${store.replace('-sealed', '')}${sealed ? ' (encrypted)' : ''}, verified, with its indexes`, async () => {
+    it(`restores the whole snapshot from ${store.replace(/-sealed|-clear/, '')}${sealed ? ' (encrypted)' : ''}, verified, with its indexes`, async () => {
       const keyring = sealed ? new Keyring([w.key]) : undefined;
       const plan = planIn(store);
       const { manifest } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, keyring });
@@ -83,7 +85,65 @@ describe('restore', () => {
       const res = await run;
       assertState(await sourceState(w.head, db), m.state, m.name);
       assert.ok(res.replay!.entries > 0, `${m.name}: entries were replayed`);
+      // The database created after the snapshot (in the last moment) is restored with it, by count and content.
+      const last = m === w.moments.at(-1);
+      assertState(await sourceState(w.head, `${db}_n`), last ? w.newDbState : new Map(), `${m.name}: ${NEW_DB}`);
     }
+  });
+
+  it('restores to a time with a collection renamed (db.coll=db2.coll2), the replay following the rename', async () => {
+    const last = w.moments.at(-1)!;
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(last.ts.high) });
+    const db = targetDb();
+    const people = targetDb();
+    dbs.push(db, people, `${db}_n`);
+    await runRestore({ catalog: w.catalog, storeOf: w.storeOf, target: w.head, plan, selection: { rename: [`${SRC_DB}.users=${people}.people`, ...renamed(db)] } });
+    const { users, ...rest } = Object.fromEntries(last.state);
+    assertState(await sourceState(w.head, db), new Map(Object.entries(rest)), 'the others');
+    assertState(await sourceState(w.head, people), new Map([['people', users!]]), 'users as people, with every update after the snapshot');
+  });
+
+  it('refuses a non-empty target collection that the replay creates, writing nothing; replaces it with drop', async () => {
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(w.moments.at(-1)!.ts.high) });
+    const db = targetDb();
+    // `audit` and the new database's `events` are not in the snapshot: the replay creates them.
+    for (const [d, c] of [[db, 'audit'], [`${db}_n`, 'events']] as const) await w.head.db(d).collection(c).insertOne({ _id: 'mine' } as never);
+    const before = [await sourceState(w.head, db), await sourceState(w.head, `${db}_n`)];
+    await assert.rejects(restore({ plan }, db).run, (e) => e instanceof TargetNotEmpty && e.message.includes(`'${db}.audit'`) && e.message.includes(`'${db}_n.events'`));
+    assert.deepEqual([await sourceState(w.head, db), await sourceState(w.head, `${db}_n`)], before, 'the target is as it was');
+    await restore({ plan, drop: true }, db).run;
+    assertState(await sourceState(w.head, db), w.moments.at(-1)!.state, 'dropped and restored');
+    assertState(await sourceState(w.head, `${db}_n`), w.newDbState, `${NEW_DB} dropped and restored`);
+  });
+
+  it('refuses a <seconds>,<increment> time that names no entry, naming the entries around it, writing nothing', async () => {
+    const last = w.moments.at(-1)!;
+    const chain = await chainOf(await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(last.ts.high) }));
+    const slices = new SliceStore(w.storeOf, w.catalog.slices);
+    const entries = (await Promise.all(chain.map((r) => slices.read(r)))).flat().map((b) => BSON.deserialize(b).ts as Timestamp).filter((ts) => ts.gt(w.snapshotTs) && !ts.gt(last.ts));
+    // Two entries in a row with room for a timestamp between them.
+    const i = entries.findIndex((ts, k) => k + 1 < entries.length && (entries[k + 1]!.high > ts.high || entries[k + 1]!.low > ts.low + 1));
+    assert.ok(i >= 0, 'a gap between two entries');
+    const [a, b] = [entries[i]!, entries[i + 1]!];
+    const between = new Timestamp({ t: a.high, i: a.low + 1 });
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: formatExact(between) });
+    const { db, run } = restore({ plan });
+    await assert.rejects(run, (e) => e instanceof InvalidConfig && e.message.includes(`'${formatExact(between)}' names no oplog entry`) && e.message.includes(`'${formatExact(a)}' before`) && e.message.includes(`'${formatExact(b)}' after`));
+    assert.equal((await sourceState(w.head, db)).size, 0, 'nothing was created');
+  });
+
+  it('reads sealed oplog slices with the restore\'s key; refuses a missing or wrong key before writing', async () => {
+    const last = w.moments.at(-1)!;
+    const plan = await planRestore(w.catalog, { jobId: w.sealed.jobId, toTime: isoSecond(last.ts.high) });
+    for (const keyring of [undefined, new Keyring([new BlobKey(Buffer.alloc(32, 1), SLICE_KEY_ID)])]) {
+      const { db, run } = restore({ plan, keyring });
+      await assert.rejects(run, (e) => e instanceof WrongKey && e.message.includes(SLICE_KEY_ID));
+      assert.equal((await sourceState(w.head, db)).size, 0, 'nothing was created');
+    }
+    const { db, run } = restore({ plan, keyring: new Keyring([w.sealed.sliceKey]) });
+    const res = await run;
+    assertState(await sourceState(w.head, db), last.state, 'sealed slices replayed');
+    assert.ok(res.replay!.entries > 0);
   });
 
   it('restores to one exact entry, and names it as the last operation applied', async () => {
@@ -132,7 +192,7 @@ describe('restore', () => {
     // The target at the snapshot, as the restore's data phase leaves it.
     const { db, run } = restore({ plan: { ...plan, toTs: undefined, exact: undefined } });
     await run;
-    const { map } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, selection: { rename: [`${SRC_DB}=${db}`] } });
+    const { map } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, selection: { rename: renamed(db) } });
     const slices = new SliceStore(w.storeOf, w.catalog.slices);
     const restoreId = uniqueName('replay-resume');
     await w.catalog.restores.begin({ _id: restoreId, jobId: w.jobId, snapshotId: plan.snapshotId, target: 'head', namespaces: [], toTs: plan.toTs });

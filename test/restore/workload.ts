@@ -3,18 +3,21 @@
  * suites' load cannot roll it over), a first phase captured into oplog slices and applied to a head with
  * the head's own applyOplogRange, snapshots of that head in the three stores (S3 encrypted; fs and the
  * blockstore both in clear and, in stores of their own, encrypted), then recorded
- * moments (nested updates, inserts, deletes, a create, a drop) captured into more slices. Each moment
- * keeps the source's per-collection digests and the ts of its last oplog entry.
+ * moments (nested updates, inserts, deletes, a create, a drop, and a database created after the
+ * snapshot) captured into more slices. Each moment keeps the source's per-collection digests and the ts of
+ * its last oplog entry. A second job (`sealed`) shares the snapshot, its slices after it sealed with a key.
  */
 import { Double, Int32, MongoClient, Timestamp, type Document } from 'mongodb';
 import { Catalog } from '../../src/catalog/catalog.js';
 import { BlobKey } from '../../src/codec/keys.js';
 import { applyOplogRange } from '../../src/head/apply-range.js';
+import { keyRefFor } from '../../src/job/snapshot-gate.js';
 import { headDbName } from '../../src/head/head-names.js';
 import { decodeRaw } from '../../src/lib/bson.js';
 import { SliceStore } from '../../src/slice/slice-store.js';
 import type { BlobStore } from '../../src/store/blob-store.js';
 import { latestOplogTs } from '../../src/source/plan-sync.js';
+import { snapshotId } from '../../src/snapshot/snapshot-keys.js';
 import { digest, type Digest } from '../harness/compare.js';
 import { makeDoc } from '../harness/dataset.js';
 import { startFerret } from '../harness/ferret.js';
@@ -23,8 +26,12 @@ import { tailSlices } from '../oplog/tail-fixture.js';
 import { makeStore, newJobId, snapshotNow, type TestStore } from '../snapshot/fixtures.js';
 
 export const SRC_DB = 'wl';
+/** A database the job's filter includes that the source creates after the snapshot (in the last moment). */
+export const NEW_DB = 'wlnew';
+/** The key id the sealed job's slices are sealed with. */
+export const SLICE_KEY_ID = 'restore-slices';
 export type State = Map<string, Digest>;
-export type StoreId = 'fs' | 's3' | 'mongo' | 'fs-sealed' | 'mongo-sealed' | 'slices';
+export type StoreId = 'fs' | 's3' | 's3-clear' | 'mongo' | 'fs-sealed' | 'mongo-sealed' | 'slices';
 
 export interface Moment {
   name: string;
@@ -48,6 +55,10 @@ export interface Workload {
   moments: Moment[];
   /** A moment that is one entry (an update of `users`) in the middle of a second. */
   exact: Moment;
+  /** NEW_DB at the last moment. */
+  newDbState: State;
+  /** A job sharing the snapshot whose oplog slices after it are sealed with `sliceKey` (id SLICE_KEY_ID). */
+  sealed: { jobId: string; sliceKey: BlobKey };
   cleanup(): Promise<void>;
 }
 
@@ -74,6 +85,7 @@ export async function makeWorkload(): Promise<Workload> {
   const stores: Record<StoreId, TestStore> = {
     fs: await makeStore('fs', head),
     s3: await makeStore('s3', head),
+    's3-clear': await makeStore('s3', head),
     mongo: await makeStore('mongo', head),
     'fs-sealed': await makeStore('fs', head),
     'mongo-sealed': await makeStore('mongo', head),
@@ -88,7 +100,7 @@ export async function makeWorkload(): Promise<Workload> {
   const t0 = await latestOplogTs(source);
   await phaseA(source);
   await catalog.syncs.recordPlan({
-    _id: `${jobId}/1`, jobId, syncNumber: 1, source: 'source', t0, createdAt: new Date(),
+    _id: `${jobId}/1`, jobId, syncNumber: 1, source: 'source', t0, createdAt: new Date(), filter: { include: [SRC_DB, NEW_DB], exclude: [] },
     collections: ['orders', 'users'].map((c) => ({ ns: `${SRC_DB}.${c}`, options: {}, indexes: [], estimatedCount: 0, ranges: [{}] })),
   });
   await source.db('other').collection('fence').insertOne({ _id: 1 } as Document);
@@ -104,15 +116,17 @@ export async function makeWorkload(): Promise<Workload> {
     await snapshotNow({ head, store: stores[id].store, catalog, plan, ts: snapshotTs, codec: { compression: 'zstd', key }, storeId: id });
   }
   await snapshotNow({ head, store: stores.mongo.store, catalog, plan, ts: snapshotTs, storeId: 'mongo' });
+  await snapshotNow({ head, store: stores['s3-clear'].store, catalog, plan, ts: snapshotTs, storeId: 's3-clear' });
   await snapshotNow({ head, store: stores.fs.store, catalog, plan, ts: snapshotTs, storeId: 'fs' });
 
   // Phase B: the recorded moments, captured after the snapshot.
-  const { moments, exact } = await phaseB(source);
+  const { moments, exact, newDbState } = await phaseB(source);
   await nextSecond();
   await source.db('other').collection('fence').insertOne({ _id: 2 } as Document);
   await capture(w, snapshotTs, 2);
+  const sealed = await sealedCopy({ catalog, slices, jobId, snapshotTs, plan });
   return {
-    source, head, catalog, jobId, key, stores, storeOf, snapshotTs, atSnapshot, moments, exact,
+    source, head, catalog, jobId, key, stores, storeOf, snapshotTs, atSnapshot, moments, exact, newDbState, sealed,
     cleanup: async () => {
       await head.db(headDb).dropDatabase();
       await head.db(catalogDb).dropDatabase();
@@ -143,7 +157,31 @@ async function phaseA(source: MongoClient): Promise<void> {
   );
 }
 
-async function phaseB(source: MongoClient): Promise<{ moments: Moment[]; exact: Moment }> {
+/**
+ * A second job that shares the job's snapshot (a copy of its catalog record) and whose chain after it holds
+ * the same entries, sealed with a key found in HEADWATER_KEY_<id> only while they are written.
+ */
+async function sealedCopy(o: { catalog: Catalog; slices: SliceStore; jobId: string; snapshotTs: Timestamp; plan: Awaited<ReturnType<Catalog['syncs']['get']>> }): Promise<Workload['sealed']> {
+  const jobId = `${o.jobId}-sealed`;
+  const sliceKey = new BlobKey(Buffer.alloc(32, 7), SLICE_KEY_ID);
+  const snap = await o.catalog.snapshots.get(snapshotId(o.jobId, o.snapshotTs));
+  await o.catalog.snapshots.record({ ...snap, _id: snapshotId(jobId, o.snapshotTs), jobId });
+  await o.catalog.syncs.recordPlan({ ...o.plan, _id: `${jobId}/1`, jobId, sliceKeyId: SLICE_KEY_ID });
+  const env = keyRefFor(SLICE_KEY_ID).env;
+  process.env[env] = sliceKey.secret().toString('hex');
+  try {
+    for (const rec of await o.catalog.slices.oplogAfter(o.jobId, o.snapshotTs)) {
+      const entries = await o.slices.read(rec);
+      const s = { entries, walls: entries.map(() => Number.NaN), prevTs: rec.prevTs!, firstTs: rec.firstTs!, lastTs: rec.lastTs! };
+      await o.slices.writeOplogSlice({ jobId, syncNumber: 1, sliceStore: 'slices', keyId: SLICE_KEY_ID }, s);
+    }
+  } finally {
+    delete process.env[env];
+  }
+  return { jobId, sliceKey };
+}
+
+async function phaseB(source: MongoClient): Promise<{ moments: Moment[]; exact: Moment; newDbState: State }> {
   const db = source.db(SRC_DB);
   const users = await db.collection('users').find({}, { projection: { _id: 1 }, sort: { _id: 1 } }).toArray();
   const moments: Moment[] = [];
@@ -174,19 +212,24 @@ async function phaseB(source: MongoClient): Promise<{ moments: Moment[]; exact: 
   await db.collection('orders').drop();
   await logCommand(source, { drop: 'orders' });
   await mark('a drop');
-  // 4. more inserts and an update of the new collection
+  // 4. more inserts and an update of the new collection; a database created (logged as MongoDB would) and written
   await db.collection('users').insertMany(Array.from({ length: 30 }, (_, i) => makeDoc(1000 + i)));
   await db.collection('audit').updateOne({ _id: new Int32(3) } as Document, { $set: { what: 'changed', at: new Date(0) } });
-  await mark('inserts and an update after the drop');
-  return { moments, exact };
+  await source.db(NEW_DB).createCollection('events');
+  await logCommand(source, { create: 'events' }, NEW_DB);
+  await source.db(NEW_DB).collection('events').insertMany(Array.from({ length: 12 }, (_, i) => ({ _id: new Int32(i), kind: `e${i % 3}` })) as Document[]);
+  await source.db(NEW_DB).collection('events').updateOne({ _id: new Int32(4) } as Document, { $set: { kind: 'late' } });
+  const newDbState = await sourceState(source, NEW_DB);
+  await mark('inserts and an update after the drop, and a new database');
+  return { moments, exact, newDbState };
 }
 
 /** FerretDB logs no DDL: writes the entry MongoDB would log, as the oplog's next entry. */
-async function logCommand(source: MongoClient, o: Document): Promise<void> {
+async function logCommand(source: MongoClient, o: Document, db = SRC_DB): Promise<void> {
   const last = await latestOplogTs(source);
   const now = Math.floor(Date.now() / 1000);
   const ts = now > last.high ? new Timestamp({ t: now, i: 1 }) : new Timestamp({ t: last.high, i: last.low + 1 });
-  await source.db('local').collection('oplog.rs').insertOne({ ts, t: 1, v: 2, op: 'c', ns: `${SRC_DB}.$cmd`, o, wall: new Date() } as Document);
+  await source.db('local').collection('oplog.rs').insertOne({ ts, t: 1, v: 2, op: 'c', ns: `${db}.$cmd`, o, wall: new Date() } as Document);
 }
 
 /** Captures the oplog after `afterTs` into slices until the fence insert `fence` is in a slice. */

@@ -24,7 +24,7 @@ import { restoreStatusQuery } from '../../src/workflows/messages.js';
 import { JobIdKey, PhaseKey } from '../../src/workflows/search-attributes.js';
 import { services, uniqueName } from '../harness/services.js';
 import { bundle, connectTemporal, createWorker, nativeConnection } from '../harness/temporal.js';
-import { makeWorkload, sourceState, SRC_DB, type State, type Workload } from '../restore/workload.js';
+import { makeWorkload, NEW_DB, SLICE_KEY_ID, sourceState, SRC_DB, type State, type Workload } from '../restore/workload.js';
 import { corruptFsObject } from '../store/corrupt.js';
 
 function assertState(got: State, want: State, what: string) {
@@ -45,8 +45,8 @@ describe('restore workflow (client, in-process worker, real services)', () => {
   /** A restore of the workload's database into a target database of its own on the head server. */
   const input = (from: RestoreInput['from'], more: Partial<RestoreInput> = {}) => {
     const db = uniqueName('rwf');
-    dbs.push(db);
-    return { db, input: { from, target: 'target', renames: [`${SRC_DB}=${db}`], ...more } };
+    dbs.push(db, `${db}_n`);
+    return { db, input: { from, target: 'target', renames: [`${SRC_DB}=${db}`, `${NEW_DB}=${db}_n`], ...more } };
   };
   const extra = new Map<string, BlobStore>();
   const targetDbs = async () => (await w.head.db('admin').admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name);
@@ -128,6 +128,30 @@ describe('restore workflow (client, in-process worker, real services)', () => {
     assertState(await sourceState(w.head, second.db), drop.state, drop.name);
     assert.ok((r2.replay?.entries ?? 0) > 0, 'entries were replayed');
     assert.ok(r2.indexes.failed.every((f) => !f.ns.endsWith('.orders')), 'no index of the dropped collection was tried');
+  });
+
+  it('replays sealed slices with the restore\'s key, a database created after the snapshot included; without the key refused in planning, nothing written, no lease kept', async () => {
+    const last = w.moments.at(-1)!;
+    const from = { jobId: w.sealed.jobId, toTime: isoSecond(last.ts.high) };
+    const keyless = input(from, { restoreId: `${w.jobId}-keyless` });
+    await assert.rejects(client.startRestore(keyless.input), (e) =>
+      e instanceof RestoreFailure && e.type === 'WrongKey' && e.refused && e.message.includes(SLICE_KEY_ID));
+    assert.equal((await client.restoreStatus(`${w.jobId}-keyless`)).failure?.phase, 'planning');
+    const present = await targetDbs();
+    assert.ok(!present.includes(keyless.db) && !present.includes(`${keyless.db}_n`), 'nothing was written to the target');
+    assert.deepEqual(await deps.catalog.restoreLeases.live(w.sealed.jobId), [], 'the refused plan left no lease');
+
+    const env = uniqueName('HW_TEST_SLICE_KEY').replace(/[^A-Za-z0-9_]/g, '_');
+    process.env[env] = w.sealed.sliceKey.secret().toString('hex');
+    try {
+      const keyed = input(from, { encryption: { id: SLICE_KEY_ID, env } });
+      const r = await client.restoreResult((await client.startRestore(keyed.input)).restoreId);
+      assertState(await sourceState(w.head, keyed.db), last.state, 'sealed slices replayed');
+      assertState(await sourceState(w.head, `${keyed.db}_n`), w.newDbState, `${NEW_DB}, created after the snapshot`);
+      assert.ok((r.replay?.entries ?? 0) > 0);
+    } finally {
+      delete process.env[env];
+    }
   });
 
   it('refuses a time outside the window (with the window) and an unknown snapshot, writing nothing', async () => {
