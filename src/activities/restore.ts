@@ -34,7 +34,7 @@ import { planRestore } from '../restore/plan-restore.js';
 import { prepareTarget } from '../restore/prepare-target.js';
 import { replayToTime } from '../restore/replay-to-time.js';
 import { discardCreated } from '../restore/run-restore.js';
-import { holdRestore } from '../restore/restore-lease.js';
+import { holdRestore, keepRestore } from '../restore/restore-lease.js';
 import { restoreCollection, RestoreCursor } from '../restore/restore-collection.js';
 import { sliceKeyring } from '../restore/slice-keyring.js';
 import { verifyCollection, type CollectionDigest } from '../restore/verify-collection.js';
@@ -61,8 +61,14 @@ export function createRestoreActivities(deps: Deps) {
         const p = PlanRestoreInput.parse(raw);
         await pingTarget(deps, p.target);
         const plan = await planRestore(deps.catalog, 'snapshotId' in p.from ? { snapshot: p.from.snapshotId } : p.from);
-        const snap = await openSnapshot({ catalog: deps.catalog, storeOf: deps.store, plan, keyring: keyringOf(p.encryption), selection: { include: p.namespaces, rename: p.renames } });
+        // The lease before the snapshot and slices are read: a groom either sees it, or deleted the
+        // snapshot first and holdRestore refuses (groom reads leases before deleting, src/groom/expire.ts).
         await holdRestore(deps.catalog, p.restoreId, plan, LEASE_MS);
+        const snap = await openSnapshot({ catalog: deps.catalog, storeOf: deps.store, plan, keyring: keyringOf(p.encryption), selection: { include: p.namespaces, rename: p.renames } })
+          .catch(async (err: unknown) => {
+            await deps.catalog.restoreLeases.release(p.restoreId);
+            throw err;
+          });
         const collections = snap.collections.map(({ collection: c, target: t }) => ({ ns: c.ns, target: t, count: c.count, bytes: c.bytes }));
         const namespaces = collections.map((c) => `${c.target.db}.${c.target.coll}`);
         await deps.catalog.restores.begin({ _id: p.restoreId, jobId: plan.jobId, snapshotId: plan.snapshotId, target: p.target, namespaces, toTs: plan.toTs, replayCreates: snap.replayCreates });
@@ -92,7 +98,7 @@ export function createRestoreActivities(deps: Deps) {
         // some documents: it starts from zero, tolerating those as duplicates.
         const beat = RestoreCursor.safeParse(resumeFrom<unknown>());
         const resume = beat.success ? beat : RestoreCursor.safeParse(Context.current().info.attempt > 1 ? { docs: 0, bytes: 0 } : undefined);
-        await deps.catalog.restoreLeases.renew(p.restoreId, LEASE_MS);
+        await keepRestore(deps.catalog, p.restoreId, LEASE_MS);
         const { manifest, collection } = await manifestCollection(deps, p, p.collection.ns);
         return timed(() =>
           keepAlive(async () => {
@@ -137,7 +143,7 @@ export function createRestoreActivities(deps: Deps) {
     async replayRestoreOplog(raw: ReplayRestoreInput): Promise<ReplayRestoreResult> {
       return asActivity(async () => {
         const p = ReplayRestoreInput.parse(raw);
-        await deps.catalog.restoreLeases.renew(p.restoreId, LEASE_MS);
+        await keepRestore(deps.catalog, p.restoreId, LEASE_MS);
         const map = NamespaceMap.parse({ include: p.namespaces, rename: p.renames }, p.plan.scope);
         // The restore's key first, then the worker's (as planning read them).
         const slices = new SliceStore(deps.store, deps.catalog.slices, sliceKeyring(keyringOf(p.encryption)));

@@ -4,7 +4,7 @@ import { Timestamp, type MongoClient } from 'mongodb';
 import { RetentionPolicy } from '../../src/contracts/snapshot.js';
 import { NotFound } from '../../src/errors/domain-errors.js';
 import { expireSnapshots } from '../../src/groom/expire.js';
-import { holdRestore } from '../../src/restore/restore-lease.js';
+import { holdRestore, keepRestore } from '../../src/restore/restore-lease.js';
 import { mongoClient } from '../harness/services.js';
 import { makeStore, newJobId, testCatalog, type TestStore } from '../snapshot/fixtures.js';
 
@@ -61,6 +61,17 @@ describe('groom beside a restore in progress', () => {
     const plan = { jobId, syncNumber: 1, snapshotId: snap(0), store: 'fs', manifestKey: 'gone', snapshotTs: '1.1' };
     await assert.rejects(holdRestore(cat.catalog, 'restore-3', plan, 60_000), (e) => e instanceof NotFound && e.message.includes(snap(0)));
     assert.deepEqual(await cat.catalog.restoreLeases.live(jobId), [], 'no lease left behind');
+  });
+
+  it('fails a restore whose lease lapsed and was groomed, instead of going on', async () => {
+    const plan = { jobId, syncNumber: 1, snapshotId: snap(10), store: 'fs', manifestKey: `manifests/${snap(10)}.json`, snapshotTs: `${at(10).high}.1` };
+    await holdRestore(cat.catalog, 'restore-4', plan, 60_000);
+    await keepRestore(cat.catalog, 'restore-4', 60_000);
+    // The restore stalls past its lease; a groom then sees no lease.
+    await cat.catalog.restoreLeases.acquire({ _id: 'restore-4', jobId, snapshotId: snap(10), fromTs: at(10) }, -1);
+    assert.deepEqual(await cat.catalog.restoreLeases.live(jobId), [], 'groom would see no lease');
+    await assert.rejects(keepRestore(cat.catalog, 'restore-4', 60_000), (e) => e instanceof NotFound && e.message.includes("restore 'restore-4' lost its lease") && e.message.includes('groomed'));
+    await cat.catalog.restoreLeases.release('restore-4');
   });
 
   it('ignores a lease that expired (a crashed restore)', async () => {
