@@ -57,7 +57,9 @@ export function createRestoreActivities(deps: Deps) {
   return {
     /** Plans and checks everything that can be refused (snapshot, window, key, selection, chunks, target) before any write. */
     async planRestore(raw: PlanRestoreInput): Promise<RestorePlanRef> {
-      return asActivity(async () => {
+      // Heartbeats while it plans: a point-in-time plan reads every slice up to T, which on a long window
+      // outlasts any fixed limit; the workflow runs it as a long activity with a heartbeat timeout.
+      return asActivity(() => keepAlive(async () => {
         const p = PlanRestoreInput.parse(raw);
         await pingTarget(deps, p.target);
         const plan = await planRestore(deps.catalog, 'snapshotId' in p.from ? { snapshot: p.from.snapshotId } : p.from);
@@ -73,7 +75,7 @@ export function createRestoreActivities(deps: Deps) {
         const namespaces = collections.map((c) => `${c.target.db}.${c.target.coll}`);
         await deps.catalog.restores.begin({ _id: p.restoreId, jobId: plan.jobId, snapshotId: plan.snapshotId, target: p.target, namespaces, toTs: plan.toTs, replayCreates: snap.replayCreates });
         return { ...plan, scope: snap.scope, collections };
-      });
+      }));
     },
 
     /** Refuses a non-empty target without drop (nothing written), then creates the collections with their options. */

@@ -75,7 +75,9 @@ async function runRestore(p: RestoreParams, status: RestoreStatus, timings: Reco
 
   // planning: the snapshot, T inside the window, namespaces, key, target; refusals write nothing.
   enter('planning');
-  const plan = await quick.planRestore({ restoreId: p.restoreId, from: p.from, target: p.target, namespaces: p.namespaces, renames: p.renames, encryption: p.encryption });
+  // Long, with a heartbeat timeout: the plan of a point-in-time restore reads every slice up to T. The
+  // same activity as before (only its timeouts differ), so a restore begun under an older worker replays.
+  const plan = await long.planRestore({ restoreId: p.restoreId, from: p.from, target: p.target, namespaces: p.namespaces, renames: p.renames, encryption: p.encryption });
   const { collections, ...summary } = plan;
   status.plan = summary;
   upsertSearchAttributes([{ key: JobIdKey, value: plan.jobId }]);
