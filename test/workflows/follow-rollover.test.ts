@@ -148,13 +148,7 @@ describe('oplog rollover', () => {
       // capture read, and the sync completed.
       let t0: string | undefined;
       while ((t0 = (await handle.query<SyncProgress>('progress')).t0) === undefined) await new Promise((r) => setTimeout(r, 50));
-      link.cutLink();
-      const oplog = client.db('local').collection('oplog.rs');
-      for (let b = 0; (await oplog.countDocuments({ ts: { $lte: tsFromString(t0) } })) > 0; b += 1) {
-        assert.ok(b < 600, 'the oplog never rolled past T0');
-        await client.db('noise').collection('c').insertMany(Array.from({ length: 50 }, (_, i) => ({ i: b * 50 + i, pad: 'x'.repeat(2000) })));
-      }
-      link.restore();
+      await rollPastWithLinkCut(client, link, t0);
       // The old code failed a workflow task over and over instead: give it a bound, then say which.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 60_000)));
@@ -188,13 +182,7 @@ describe('oplog rollover', () => {
         // As in the sync test above: once sync 1 has recorded T0, the link is cut while the oplog rolls past T0.
         const sync1 = t.client.workflow.getHandle(workflowIds.initialSync(jobId, 1));
         const t0 = (await until('T0 of sync 1', () => sync1.query<SyncProgress>('progress'), (p) => p.t0 !== undefined, { pauseMs: 50 })).t0!;
-        link.cutLink();
-        const oplog = client.db('local').collection('oplog.rs');
-        for (let b = 0; (await oplog.countDocuments({ ts: { $lte: tsFromString(t0) } })) > 0; b += 1) {
-          assert.ok(b < 600, 'the oplog never rolled past T0');
-          await client.db('noise').collection('c').insertMany(Array.from({ length: 50 }, (_, i) => ({ i: b * 50 + i, pad: 'x'.repeat(2000) })));
-        }
-        link.restore();
+        await rollPastWithLinkCut(client, link, t0);
 
         // The job waits for a resync (Active with the condition), with the range from the capture's failure;
         // it did not stop, and its Schedules stay as they were (not paused as for a failed sync).
@@ -225,3 +213,17 @@ describe('oplog rollover', () => {
     }
   });
 });
+
+/**
+ * Cuts the worker's link to the source while writes to another database roll the tiny oplog past `t0`
+ * (seen on the source itself), then restores it: the capture can only find `t0` gone.
+ */
+async function rollPastWithLinkCut(client: MongoClient, link: { cutLink(): void; restore(): void }, t0: string): Promise<void> {
+  link.cutLink();
+  const oplog = client.db('local').collection('oplog.rs');
+  for (let b = 0; (await oplog.countDocuments({ ts: { $lte: tsFromString(t0) } })) > 0; b += 1) {
+    assert.ok(b < 600, 'the oplog never rolled past T0');
+    await client.db('noise').collection('c').insertMany(Array.from({ length: 50 }, (_, i) => ({ i: b * 50 + i, pad: 'x'.repeat(2000) })));
+  }
+  link.restore();
+}
