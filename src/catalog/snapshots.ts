@@ -2,6 +2,11 @@
  * Catalog records of snapshots: one per committed manifest, written only after the manifest is in the
  * store, so a listed snapshot is always complete. The record is an index over the manifest (which stays
  * the truth): `headwater catalog rebuild` recreates every record from the manifests alone.
+ *
+ * A snapshot about to be deleted is first marked `expiring` (by groom, or by terminate) and only then are the
+ * restore leases read (src/groom/expire.ts); a restore writes its lease and only then reads the record
+ * (src/restore/restore-lease.ts). So either the deleter sees the lease, or the restore sees the mark and
+ * refuses. A marked snapshot is not restorable: `list` leaves it out; `listAll` (for the deleters) keeps it.
  */
 import type { Collection } from 'mongodb';
 import { Timestamp } from 'mongodb';
@@ -23,6 +28,8 @@ export const SnapshotRecord = SnapshotTotals.extend({
   encryption: z.string(),
   keyId: z.string().optional(),
   createdAt: z.date(),
+  /** Set once a groom or a terminate decided to delete the snapshot: no restore may start from it. */
+  expiring: z.enum(['groom', 'terminate']).optional(),
 });
 export type SnapshotRecord = z.infer<typeof SnapshotRecord>;
 
@@ -51,10 +58,32 @@ export class SnapshotCatalog {
     return rec;
   }
 
-  /** A job's snapshots, oldest first. */
+  /** A job's restorable snapshots (none marked `expiring`), oldest first. */
   async list(jobId: string): Promise<SnapshotRecord[]> {
+    const docs = await this.coll.find({ jobId, expiring: { $exists: false } }).sort({ ts: 1 }).toArray();
+    return docs.map((d) => SnapshotRecord.parse(d));
+  }
+
+  /** Every snapshot record of a job, marked ones too (what groom and terminate delete), oldest first. */
+  async listAll(jobId: string): Promise<SnapshotRecord[]> {
     const docs = await this.coll.find({ jobId }).sort({ ts: 1 }).toArray();
     return docs.map((d) => SnapshotRecord.parse(d));
+  }
+
+  /**
+   * Marks the snapshots `by` is about to delete, before it reads the restore leases. Terminate's mark
+   * replaces a groom's (which groom may lift when it finds a lease); a groom never replaces terminate's.
+   */
+  async markExpiring(ids: string[], by: 'groom' | 'terminate'): Promise<void> {
+    if (ids.length === 0) return;
+    const unmarked = by === 'groom' ? { expiring: { $exists: false } } : {};
+    await this.coll.updateMany({ _id: { $in: ids }, ...unmarked }, { $set: { expiring: by } });
+  }
+
+  /** Lifts `by`'s mark (a leased snapshot groom keeps after all, or one retention keeps again). */
+  async unmarkExpiring(ids: string[], by: 'groom' | 'terminate'): Promise<void> {
+    if (ids.length === 0) return;
+    await this.coll.updateMany({ _id: { $in: ids }, expiring: by }, { $unset: { expiring: '' } });
   }
 
   /** Every snapshot recorded in one store. */

@@ -1,9 +1,11 @@
 /**
  * A restore's hold on its job's storage (src/catalog/restore-leases.ts): taken after planning, renewed
- * while the restore works, released at its end. Groom reads leases before it deletes anything, so once
- * `holdRestore` returns, the snapshot is still listed and neither it nor the slices after it go away
- * while the lease lives. A lease taken after a groom already dropped the snapshot is caught here (NotFound),
- * and so is a lease that lapsed while the restore worked (`keepRestore`): groom may have run meanwhile.
+ * while the restore works, released at its end. Groom and terminate mark a snapshot `expiring` before they
+ * read the leases (src/catalog/snapshots.ts), and `holdRestore` writes the lease before it reads the
+ * record: either the deleter sees the lease and keeps the snapshot (groom) or waits (terminate), or the
+ * restore sees the mark or the missing record and refuses (NotFound). So once `holdRestore` returns,
+ * neither the snapshot nor the slices after it go away while the lease lives. A lease that lapsed while the
+ * restore worked is caught by `keepRestore`: groom may have run meanwhile.
  */
 import type { Catalog } from '../catalog/catalog.js';
 import { NotFound } from '../errors/domain-errors.js';
@@ -12,13 +14,16 @@ import type { RestorePlan } from './plan-restore.js';
 
 /**
  * Leases the plan's snapshot and slices for `ttlMs` (renew with `catalog.restoreLeases.renew`).
- * @throws NotFound when the snapshot left the catalog since the plan was made (plan again)
+ * @throws NotFound when the snapshot left the catalog since the plan was made, or is marked for deletion
+ *   by a groom or a terminate (plan again)
  */
 export async function holdRestore(catalog: Catalog, restoreId: string, plan: RestorePlan, ttlMs: number): Promise<void> {
   await catalog.restoreLeases.acquire({ _id: restoreId, jobId: plan.jobId, snapshotId: plan.snapshotId, fromTs: tsFromString(plan.snapshotTs) }, ttlMs);
-  if ((await catalog.snapshots.find(plan.snapshotId)) === undefined) {
+  const rec = await catalog.snapshots.find(plan.snapshotId);
+  if (rec === undefined || rec.expiring !== undefined) {
     await catalog.restoreLeases.release(restoreId);
-    throw new NotFound(`snapshot '${plan.snapshotId}' left the catalog before restore '${restoreId}' could hold it (groomed): plan the restore again`);
+    const why = rec === undefined ? 'left the catalog' : rec.expiring === 'groom' ? 'is being groomed (expired by retention)' : "is being deleted with its job (terminate)";
+    throw new NotFound(`snapshot '${plan.snapshotId}' ${why} before restore '${restoreId}' could hold it: plan the restore again`, { details: { snapshotId: plan.snapshotId, restoreId } });
   }
 }
 

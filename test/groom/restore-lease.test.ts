@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Timestamp, type MongoClient } from 'mongodb';
+import type { Catalog } from '../../src/catalog/catalog.js';
+import type { RestoreLeaseCatalog } from '../../src/catalog/restore-leases.js';
 import { RetentionPolicy } from '../../src/contracts/snapshot.js';
 import { NotFound } from '../../src/errors/domain-errors.js';
 import { expireSnapshots } from '../../src/groom/expire.js';
 import { holdRestore, keepRestore } from '../../src/restore/restore-lease.js';
+import { restoreWindow } from '../../src/restore/restore-window.js';
 import { mongoClient } from '../harness/services.js';
 import { makeStore, newJobId, testCatalog, type TestStore } from '../snapshot/fixtures.js';
 
@@ -18,15 +21,29 @@ describe('groom beside a restore in progress', () => {
   let fs: TestStore;
   const jobId = newJobId('rl');
   const snap = (day: number) => `${jobId}/${day}`;
+  const planOf = (day: number) => ({ jobId, syncNumber: 1, snapshotId: snap(day), store: 'fs', manifestKey: `manifests/${snap(day)}.json`, snapshotTs: `${at(day).high}.1` });
+  const recordSnapshot = async (day: number) => {
+    await fs.store.put(`manifests/${snap(day)}.json`, Buffer.from('{}'));
+    await cat.catalog.snapshots.record({ _id: snap(day), jobId, syncNumber: 1, ts: at(day), store: 'fs', manifestKey: `manifests/${snap(day)}.json`, compression: 'zstd', encryption: 'none', createdAt: new Date(), collections: 1, documents: 1, bytes: 1, chunks: 1, newChunks: 1, newStoredBytes: 1 });
+  };
+  const listed = async () => (await cat.catalog.snapshots.list(jobId)).map((r) => r._id);
+  /** The real catalog, with `step` run just before (`before`) or just after (`after`) groom reads the restore leases. */
+  const groomReadingLeases = (when: 'before' | 'after', step: () => Promise<void>): Catalog => {
+    const leases = Object.create(cat.catalog.restoreLeases) as RestoreLeaseCatalog;
+    leases.live = async (id: string) => {
+      if (when === 'before') await step();
+      const live = await cat.catalog.restoreLeases.live(id);
+      if (when === 'after') await step();
+      return live;
+    };
+    return Object.assign(Object.create(cat.catalog) as Catalog, { restoreLeases: leases });
+  };
 
   before(async () => {
     head = mongoClient('head');
     cat = testCatalog(head);
     fs = await makeStore('fs', head);
-    for (const day of [0, 10]) {
-      await fs.store.put(`manifests/${snap(day)}.json`, Buffer.from('{}'));
-      await cat.catalog.snapshots.record({ _id: snap(day), jobId, syncNumber: 1, ts: at(day), store: 'fs', manifestKey: `manifests/${snap(day)}.json`, compression: 'zstd', encryption: 'none', createdAt: new Date(), collections: 1, documents: 1, bytes: 1, chunks: 1, newChunks: 1, newStoredBytes: 1 });
-    }
+    for (const day of [0, 10]) await recordSnapshot(day);
     // Four slices chained from before the first snapshot to after the second.
     for (const [n, [prev, last]] of [[-1, 0], [0, 5], [5, 10], [10, 11]].entries()) {
       const key = `slices/${jobId}/oplog/${n}`;
@@ -40,7 +57,7 @@ describe('groom beside a restore in progress', () => {
     await head.close();
   });
 
-  const expire = () => expireSnapshots({ catalog: cat.catalog, jobId, policy: RetentionPolicy.parse({ keep: { hourly: 0, daily: 0, weekly: 0, monthly: 0 }, pointInTimeHours: 0 }), now: (BASE + 20 * DAY) * 1000, storeOf: () => fs.store });
+  const expire = (catalog: Catalog = cat.catalog) => expireSnapshots({ catalog, jobId, policy: RetentionPolicy.parse({ keep: { hourly: 0, daily: 0, weekly: 0, monthly: 0 }, pointInTimeHours: 0 }), now: (BASE + 20 * DAY) * 1000, storeOf: () => fs.store });
   const slicesLeft = async () => (await cat.catalog.slices.oplog(jobId)).map((s) => s._id.split('/').at(-1));
 
   it('keeps the snapshot and the slices a live restore lease names, and frees them once it ends', async () => {
@@ -72,6 +89,38 @@ describe('groom beside a restore in progress', () => {
     assert.deepEqual(await cat.catalog.restoreLeases.live(jobId), [], 'groom would see no lease');
     await assert.rejects(keepRestore(cat.catalog, 'restore-4', 60_000), (e) => e instanceof NotFound && e.message.includes("restore 'restore-4' lost its lease") && e.message.includes('groomed'));
     await cat.catalog.restoreLeases.release('restore-4');
+  });
+
+  it('a restore that leases after groom read the leases finds the snapshot marked, and refuses', async () => {
+    await recordSnapshot(2);
+    // Groom reads no lease; the restore then writes its lease and checks the snapshot, before groom deletes it.
+    let refused: unknown;
+    const held = await expire(groomReadingLeases('after', () => holdRestore(cat.catalog, 'restore-5', planOf(2), 60_000).catch((e: unknown) => void (refused = e))));
+    assert.ok(refused instanceof NotFound && refused.message.includes(`snapshot '${snap(2)}' is being groomed`), `holdRestore refused: ${String(refused)}`);
+    assert.deepEqual(held.deleted, [snap(2)]);
+    assert.deepEqual(await cat.catalog.restoreLeases.live(jobId), [], 'the refused restore left no lease');
+  });
+
+  it('groom keeps a snapshot whose lease was written before groom read the leases, and lifts its mark', async () => {
+    await recordSnapshot(3);
+    // The restore's lease lands after groom marked the snapshot and before it reads the leases.
+    const held = await expire(groomReadingLeases('before', () => cat.catalog.restoreLeases.acquire({ _id: 'restore-6', jobId, snapshotId: snap(3), fromTs: at(3) }, 60_000)));
+    assert.deepEqual(held.deleted, [], 'the leased snapshot is kept');
+    assert.ok((await listed()).includes(snap(3)), 'and restorable again (unmarked)');
+    await holdRestore(cat.catalog, 'restore-6', planOf(3), 60_000); // the restore's check then passes
+    await cat.catalog.restoreLeases.release('restore-6');
+    assert.deepEqual((await expire()).deleted, [snap(3)]);
+  });
+
+  it("a crashed groom's marks: the next groom deletes what it still drops and unmarks what retention keeps", async () => {
+    await recordSnapshot(4);
+    await cat.catalog.snapshots.markExpiring([snap(4), snap(10)], 'groom');
+    assert.deepEqual(await listed(), [], 'marked snapshots are not offered');
+    await assert.rejects(restoreWindow(cat.catalog, jobId), NotFound, 'nor is a window made from them');
+    await assert.rejects(holdRestore(cat.catalog, 'restore-7', planOf(10), 60_000), (e) => e instanceof NotFound && e.message.includes('being groomed'));
+    assert.deepEqual((await expire()).deleted, [snap(4)]);
+    assert.deepEqual(await listed(), [snap(10)], 'the snapshot retention keeps is restorable again');
+    assert.equal(await fs.store.has(`manifests/${snap(4)}.json`), false);
   });
 
   it('ignores a lease that expired (a crashed restore)', async () => {
