@@ -5,12 +5,18 @@
  * store the snapshots used is marked and swept store-wide (src/groom/sweep.ts), which keeps every chunk any
  * other manifest names and never runs beside a snapshot being written. Terminate deletes the job's groom
  * Schedule, so no later groom of this job would sweep them. Idempotent: a retried call finds less to delete.
+ *
+ * Never beside a restore of the job: the snapshots are first marked `expiring` (src/catalog/snapshots.ts),
+ * then the restore leases are read, and while one lives nothing is deleted and the call fails with a
+ * retryable error naming the restores; the activity's retry (no attempt limit) calls again until they have
+ * released their leases. The marks stay meanwhile, so no new restore of the job starts (holdRestore refuses).
  */
 import { setTimeout as pause } from 'node:timers/promises';
 import type { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SweepResult } from '../contracts/snapshot.js';
+import { ServiceUnavailable } from '../errors/domain-errors.js';
 import { StoreLeases } from '../groom/store-leases.js';
 import { sweepStore } from '../groom/sweep.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -42,8 +48,18 @@ export async function removeJobData(o: {
   logger?: Logger;
   onProgress?: (p: { snapshots: number; slices: number }) => void;
 }): Promise<RemovedJobData> {
+  // 0. mark every snapshot, then read the leases: a restore that leases later sees the mark and refuses.
+  const snapshots = await o.catalog.snapshots.listAll(o.jobId);
+  await o.catalog.snapshots.markExpiring(snapshots.map((s) => s._id), 'terminate');
+  const leases = await o.catalog.restoreLeases.live(o.jobId);
+  if (leases.length > 0) {
+    const restores = leases.map((l) => l._id).sort();
+    throw new ServiceUnavailable(
+      `job '${o.jobId}' is being read by restore ${restores.map((r) => `'${r}'`).join(', ')}: terminate deletes nothing until ${restores.length === 1 ? 'it has' : 'they have'} finished (retried)`,
+      { details: { jobId: o.jobId, restores } },
+    );
+  }
   // 1. snapshots: the manifest, then the record (a crash between leaves a record a retry deletes again).
-  const snapshots = await o.catalog.snapshots.list(o.jobId);
   for (const s of snapshots) {
     await o.storeOf(s.store).delete(s.manifestKey);
     await o.catalog.snapshots.delete(s._id);
