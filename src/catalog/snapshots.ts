@@ -30,6 +30,11 @@ export const SnapshotRecord = SnapshotTotals.extend({
   createdAt: z.date(),
   /** Set once a groom or a terminate decided to delete the snapshot: no restore may start from it. */
   expiring: z.enum(['groom', 'terminate']).optional(),
+  /**
+   * Set by groom before it deletes oplog slices right after this retained snapshot (it is older than the
+   * point-in-time window): it restores as itself, never as the base of a replay past its own ts.
+   */
+  oplogCut: z.boolean().optional(),
 });
 export type SnapshotRecord = z.infer<typeof SnapshotRecord>;
 
@@ -78,6 +83,12 @@ export class SnapshotCatalog {
     if (ids.length === 0) return;
     const unmarked = by === 'groom' ? { expiring: { $exists: false } } : {};
     await this.coll.updateMany({ _id: { $in: ids }, ...unmarked }, { $set: { expiring: by } });
+  }
+
+  /** Sets or lifts `oplogCut` (src/groom/expire.ts). */
+  async markOplogCut(ids: string[], cut: boolean): Promise<void> {
+    if (ids.length === 0) return;
+    await this.coll.updateMany({ _id: { $in: ids } }, cut ? { $set: { oplogCut: true } } : { $unset: { oplogCut: '' } });
   }
 
   /** Lifts `by`'s mark (a leased snapshot groom keeps after all, or one retention keeps again). */

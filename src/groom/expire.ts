@@ -10,12 +10,14 @@
  */
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
+import type { RestoreLease } from '../catalog/restore-leases.js';
+import type { SnapshotRecord } from '../catalog/snapshots.js';
 import type { ExpireResult, RetentionPolicy } from '../contracts/snapshot.js';
 import { tsToString } from '../lib/bson.js';
 import type { BlobStore } from '../store/blob-store.js';
 import { deleteGroomedSlices } from './groom-slices.js';
 import { decideRetention } from './retention.js';
-import { lowestFloor, sliceFloors } from './slice-floors.js';
+import { lowerFloors, lowestFloor, sliceFloors, type Floors } from './slice-floors.js';
 
 export async function expireSnapshots(o: {
   catalog: Catalog;
@@ -31,18 +33,40 @@ export async function expireSnapshots(o: {
   const records = await o.catalog.snapshots.listAll(o.jobId);
   const decision = decideRetention(records.map((r) => ({ id: r._id, at: (r.ts.high >>> 0) * 1000 })), o.policy, o.now);
   const byId = new Map(records.map((r) => [r._id, r]));
+  // Syncs are read before anything is deleted: a sync that starts later captures only slices after its own T0.
+  const syncs = await o.catalog.syncs.chains(o.jobId);
+  const slices = await o.catalog.slices.oplog(o.jobId);
+  const floorsFor = (drop: string[], leases: RestoreLease[]) =>
+    sliceFloors({
+      syncs,
+      snapshots: records.filter((r) => !drop.includes(r._id)),
+      windowBase: decision.sliceFloor === undefined ? undefined : byId.get(decision.sliceFloor)!.ts,
+      leases: leases.map((l) => ({ fromTs: l.fromTs, syncNumber: byId.get(l.snapshotId)?.syncNumber })),
+      chains: [...records, ...syncs, ...slices].flatMap((x) => (x.syncNumber === undefined ? [] : [x.syncNumber])),
+    });
+  // Retained snapshots whose following slices the floors delete: they restore as themselves only.
+  const cutBy = (floors: Floors, drop: string[]) => records.filter((r) => !drop.includes(r._id) && cutsAfter(floors, r)).map((r) => r._id);
   // Mark, then read the leases (src/catalog/snapshots.ts): a restore writes its lease and then reads the
   // record (holdRestore), so either this read sees its lease and the snapshot is kept, or the restore sees
   // the mark and refuses. Reading the leases first would let a restore lease and check between the two.
+  // The same for the slices: a retained snapshot whose next slices the floors without any lease would
+  // delete is marked oplogCut first, so a restore that leases after the read below and would replay from it
+  // refuses. The floors used never go past these (`lowerFloors`): a lease seen keeps its slices through them.
+  const unleased = floorsFor(decision.drop, []);
+  const premarked = cutBy(unleased, decision.drop);
   await o.catalog.snapshots.markExpiring(decision.drop, 'groom');
   await o.catalog.snapshots.unmarkExpiring(records.filter((r) => r.expiring === 'groom' && decision.keep.has(r._id)).map((r) => r._id), 'groom');
-  // Syncs are read before anything is deleted too: a sync that starts later captures only slices after its own T0.
+  await o.catalog.snapshots.markOplogCut(premarked, true);
   const leases = await o.catalog.restoreLeases.live(o.jobId);
-  const syncs = await o.catalog.syncs.chains(o.jobId);
-  const slices = await o.catalog.slices.oplog(o.jobId);
   const leased = new Set(leases.map((l) => l.snapshotId));
   await o.catalog.snapshots.unmarkExpiring(decision.drop.filter((id) => leased.has(id)), 'groom');
   const drop = decision.drop.filter((id) => !leased.has(id));
+  const floors = lowerFloors(floorsFor(drop, leases), unleased);
+  // Lifted where the floors keep the slices after all (a lease); kept where they go, so that no restore plans
+  // a replay from the snapshot while the window still shows the slices (before they are deleted below).
+  const cut = new Set(cutBy(floors, drop));
+  const lift = [...new Set([...premarked, ...records.filter((r) => r.oplogCut === true).map((r) => r._id)])].filter((id) => !cut.has(id));
+  await o.catalog.snapshots.markOplogCut(lift, false);
   // Manifest first: a crash between the two leaves a record the next groom deletes again, never an unlisted manifest.
   for (const id of drop) {
     const rec = byId.get(id)!;
@@ -50,19 +74,6 @@ export async function expireSnapshots(o: {
     await o.catalog.snapshots.delete(id);
     o.onProgress?.({ snapshotsDeleted: drop.indexOf(id) + 1, slicesDeleted: 0 });
   }
-  // A restore that leased after the lease read above holds no lease here. Its snapshot is not in `drop`
-  // (it would have seen the mark and refused), so it is retained and counted below: the floors keep each
-  // chain from its oldest retained snapshot in the window, so a restore based on a window snapshot keeps
-  // its slices. Not covered: a retained snapshot older than the window's base (a daily kept past the
-  // point-in-time window) whose slices this groom cuts, restored to a time before the base by a restore
-  // that planned while those slices were still listed; it fails when it reads the deleted slice.
-  const floors = sliceFloors({
-    syncs,
-    snapshots: records.filter((r) => !drop.includes(r._id)),
-    windowBase: decision.sliceFloor === undefined ? undefined : byId.get(decision.sliceFloor)!.ts,
-    leases: leases.map((l) => ({ fromTs: l.fromTs, syncNumber: byId.get(l.snapshotId)?.syncNumber })),
-    chains: [...records, ...syncs, ...slices].flatMap((x) => (x.syncNumber === undefined ? [] : [x.syncNumber])),
-  });
   const slicesDeleted = await deleteGroomedSlices({ ...o, slices, floors, syncNumbers: syncs.map((s) => s.syncNumber) });
   const lowest = lowestFloor(floors);
   o.logger?.info({ jobId: o.jobId, kept: decision.keep.size, deleted: drop.length, slicesDeleted }, 'retention applied');
@@ -73,4 +84,13 @@ export async function expireSnapshots(o: {
     slicesDeleted,
     stores: [...new Set(records.map((r) => r.store))].sort(),
   };
+}
+
+/**
+ * Whether the floors may delete slices a replay from `r` reads: its chain's floor lies past its ts (a slice
+ * ending between the two goes), or the chain goes whole. The job-wide chain's floor is never above a chain's.
+ */
+function cutsAfter(floors: Floors, r: SnapshotRecord): boolean {
+  const floor = floors.chains.get(r.syncNumber);
+  return floor !== undefined && (floor === 'delete all' || (typeof floor === 'object' && floor.before.gt(r.ts)));
 }

@@ -68,6 +68,23 @@ function jobWideFloor(floors: SliceFloor[]): SliceFloor {
   return before === undefined ? 'keep all' : { before };
 }
 
+/**
+ * Chain by chain, the floor that deletes less of the two (groom deletes no further than the floors it
+ * marked snapshots for before it read the leases, src/groom/expire.ts).
+ */
+export function lowerFloors(a: Floors, b: Floors): Floors {
+  const chains = new Map<number, SliceFloor>();
+  for (const n of new Set([...a.chains.keys(), ...b.chains.keys()])) chains.set(n, lower(a.chains.get(n) ?? 'keep all', b.chains.get(n) ?? 'keep all'));
+  return { chains, jobWide: lower(a.jobWide, b.jobWide) };
+}
+
+function lower(a: SliceFloor, b: SliceFloor): SliceFloor {
+  if (a === 'keep all' || b === 'keep all') return 'keep all';
+  if (a === 'delete all') return b;
+  if (b === 'delete all') return a;
+  return a.before.lt(b.before) ? a : b;
+}
+
 /** Whether the floor deletes a slice that ends at `lastTs`. */
 export function deletes(floor: SliceFloor, lastTs: Timestamp): boolean {
   return floor === 'delete all' || (typeof floor === 'object' && lastTs.lt(floor.before));

@@ -15,7 +15,7 @@ import type { RestorePlan } from './plan-restore.js';
 /**
  * Leases the plan's snapshot and slices for `ttlMs` (renew with `catalog.restoreLeases.renew`).
  * @throws NotFound when the snapshot left the catalog since the plan was made, or is marked for deletion
- *   by a groom or a terminate (plan again)
+ *   by a groom or a terminate, or the plan replays past it and groom is deleting the slices after it (plan again)
  */
 export async function holdRestore(catalog: Catalog, restoreId: string, plan: RestorePlan, ttlMs: number): Promise<void> {
   await catalog.restoreLeases.acquire({ _id: restoreId, jobId: plan.jobId, snapshotId: plan.snapshotId, fromTs: tsFromString(plan.snapshotTs) }, ttlMs);
@@ -24,6 +24,13 @@ export async function holdRestore(catalog: Catalog, restoreId: string, plan: Res
     await catalog.restoreLeases.release(restoreId);
     const why = rec === undefined ? 'left the catalog' : rec.expiring === 'groom' ? 'is being groomed (expired by retention)' : "is being deleted with its job (terminate)";
     throw new NotFound(`snapshot '${plan.snapshotId}' ${why} before restore '${restoreId}' could hold it: plan the restore again`, { details: { snapshotId: plan.snapshotId, restoreId } });
+  }
+  if (rec.oplogCut === true && plan.toTs !== undefined && tsFromString(plan.toTs).gt(rec.ts)) {
+    await catalog.restoreLeases.release(restoreId);
+    throw new NotFound(
+      `the oplog after snapshot '${plan.snapshotId}' is being groomed (older than the point-in-time window): restore '${restoreId}' cannot replay to ${plan.toTs}; plan the restore again`,
+      { details: { snapshotId: plan.snapshotId, restoreId } },
+    );
   }
 }
 

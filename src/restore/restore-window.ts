@@ -43,7 +43,8 @@ export async function restoreWindow(catalog: Catalog, jobId: string): Promise<Re
   const ranges: WindowRange[] = [];
   for (const s of snapshots) {
     const open = ranges.at(-1);
-    const to = chainEnd(await chainOf(s.syncNumber), s.ts);
+    // Groom marks a snapshot whose next slices it deletes before it deletes them: no replay from it.
+    const to = s.oplogCut === true ? s.ts : chainEnd(await chainOf(s.syncNumber), s.ts);
     // Reached by the open range: from here on this snapshot is the one a restore starts from.
     if (open !== undefined && !s.ts.gt(open.to)) open.to = to;
     else ranges.push({ from: s.ts, to });

@@ -7,7 +7,7 @@ import { RetentionPolicy } from '../../src/contracts/snapshot.js';
 import { NotFound } from '../../src/errors/domain-errors.js';
 import { expireSnapshots } from '../../src/groom/expire.js';
 import { holdRestore, keepRestore } from '../../src/restore/restore-lease.js';
-import { restoreWindow } from '../../src/restore/restore-window.js';
+import { restoreWindow, windowHolds } from '../../src/restore/restore-window.js';
 import { mongoClient } from '../harness/services.js';
 import { makeStore, newJobId, testCatalog, type TestStore } from '../snapshot/fixtures.js';
 
@@ -22,9 +22,18 @@ describe('groom beside a restore in progress', () => {
   const jobId = newJobId('rl');
   const snap = (day: number) => `${jobId}/${day}`;
   const planOf = (day: number) => ({ jobId, syncNumber: 1, snapshotId: snap(day), store: 'fs', manifestKey: `manifests/${snap(day)}.json`, snapshotTs: `${at(day).high}.1` });
-  const recordSnapshot = async (day: number) => {
-    await fs.store.put(`manifests/${snap(day)}.json`, Buffer.from('{}'));
-    await cat.catalog.snapshots.record({ _id: snap(day), jobId, syncNumber: 1, ts: at(day), store: 'fs', manifestKey: `manifests/${snap(day)}.json`, compression: 'zstd', encryption: 'none', createdAt: new Date(), collections: 1, documents: 1, bytes: 1, chunks: 1, newChunks: 1, newStoredBytes: 1 });
+  const recordSnapshot = async (day: number, job = jobId) => {
+    const id = `${job}/${day}`;
+    await fs.store.put(`manifests/${id}.json`, Buffer.from('{}'));
+    await cat.catalog.snapshots.record({ _id: id, jobId: job, syncNumber: 1, ts: at(day), store: 'fs', manifestKey: `manifests/${id}.json`, compression: 'zstd', encryption: 'none', createdAt: new Date(), collections: 1, documents: 1, bytes: 1, chunks: 1, newChunks: 1, newStoredBytes: 1 });
+  };
+  /** Slices chained from `prev` to `last` (days), numbered in order. */
+  const recordSlices = async (job: string, ranges: Array<[number, number]>) => {
+    for (const [n, [prev, last]] of ranges.entries()) {
+      const key = `slices/${job}/oplog/${n}`;
+      await fs.store.put(key, Buffer.from('x'));
+      await cat.catalog.slices.record({ _id: key, jobId: job, stream: 'oplog', syncNumber: 1, seq: n, count: 1, bytes: 1, storedBytes: 1, sha256: '0'.repeat(64), store: 'fs', prevTs: at(prev), firstTs: at(prev), lastTs: at(last), createdAt: new Date() });
+    }
   };
   const listed = async () => (await cat.catalog.snapshots.list(jobId)).map((r) => r._id);
   /** The real catalog, with `step` run just before (`before`) or just after (`after`) groom reads the restore leases. */
@@ -45,11 +54,7 @@ describe('groom beside a restore in progress', () => {
     fs = await makeStore('fs', head);
     for (const day of [0, 10]) await recordSnapshot(day);
     // Four slices chained from before the first snapshot to after the second.
-    for (const [n, [prev, last]] of [[-1, 0], [0, 5], [5, 10], [10, 11]].entries()) {
-      const key = `slices/${jobId}/oplog/${n}`;
-      await fs.store.put(key, Buffer.from('x'));
-      await cat.catalog.slices.record({ _id: key, jobId, stream: 'oplog', seq: 0, count: 1, bytes: 1, storedBytes: 1, sha256: '0'.repeat(64), store: 'fs', prevTs: at(prev!), firstTs: at(prev!), lastTs: at(last!), createdAt: new Date() });
-    }
+    await recordSlices(jobId, [[-1, 0], [0, 5], [5, 10], [10, 11]]);
   });
   after(async () => {
     await cat.drop();
@@ -121,6 +126,33 @@ describe('groom beside a restore in progress', () => {
     assert.deepEqual((await expire()).deleted, [snap(4)]);
     assert.deepEqual(await listed(), [snap(10)], 'the snapshot retention keeps is restorable again');
     assert.equal(await fs.store.has(`manifests/${snap(4)}.json`), false);
+  });
+
+  it('a replay from a retained snapshot whose next slices groom cuts: kept for a lease groom sees, refused for one it does not', async () => {
+    // A monthly snapshot of December kept past the window (base: day 10); groom cuts the slices before the base.
+    const job = newJobId('rlc');
+    for (const day of [-5, 10]) await recordSnapshot(day, job);
+    await recordSlices(job, [[-6, -5], [-5, 0], [0, 5], [5, 10], [10, 11]]);
+    const monthly = RetentionPolicy.parse({ keep: { hourly: 0, daily: 0, weekly: 0, monthly: 2 }, pointInTimeHours: 0 });
+    const groom = (catalog: Catalog) => expireSnapshots({ catalog, jobId: job, policy: monthly, now: (BASE + 20 * DAY) * 1000, storeOf: () => fs.store });
+    const plan = { jobId: job, syncNumber: 1, snapshotId: `${job}/-5`, store: 'fs', manifestKey: `manifests/${job}/-5.json`, snapshotTs: `${at(-5).high}.1`, toTs: `${at(3).high}.1` };
+    assert.ok(windowHolds(await restoreWindow(cat.catalog, job), at(3)), 'the window offers day 3 before the groom');
+
+    // The lease lands before groom reads the leases: its slices stay, and the replay from day -5 holds.
+    const kept = await groom(groomReadingLeases('before', () => cat.catalog.restoreLeases.acquire({ _id: 'restore-8', jobId: job, snapshotId: plan.snapshotId, fromTs: at(-5) }, 60_000)));
+    assert.equal(kept.slicesDeleted, 0, 'the lease holds every slice from its snapshot on');
+    assert.equal((await cat.catalog.snapshots.find(plan.snapshotId))?.oplogCut, undefined, 'and the mark is lifted');
+    await holdRestore(cat.catalog, 'restore-8', plan, 60_000);
+    await cat.catalog.restoreLeases.release('restore-8');
+
+    // The lease lands after groom read the leases: the restore refuses, then groom deletes the slices.
+    let refused: unknown;
+    const cut = await groom(groomReadingLeases('after', () => holdRestore(cat.catalog, 'restore-9', plan, 60_000).catch((e: unknown) => void (refused = e))));
+    assert.ok(refused instanceof NotFound && refused.message.includes(`the oplog after snapshot '${plan.snapshotId}' is being groomed`), `holdRestore refused: ${String(refused)}`);
+    assert.equal(cut.slicesDeleted, 3, 'the slices before the base go');
+    assert.equal(windowHolds(await restoreWindow(cat.catalog, job), at(3)), false, 'day 3 left the window');
+    await holdRestore(cat.catalog, 'restore-10', { ...plan, toTs: plan.snapshotTs }, 60_000); // the snapshot itself still restores
+    await cat.catalog.restoreLeases.release('restore-10');
   });
 
   it('ignores a lease that expired (a crashed restore)', async () => {
