@@ -3,10 +3,11 @@
  * policy does not keep, and the oplog slices nothing needs any more, chain by chain (slice-floors.ts): each
  * initial sync's chain is kept for the window's restores from that chain's retained snapshots, for a live
  * restore lease (src/catalog/restore-leases.ts), and for its own head until a later sync replaces it.
- * A leased snapshot is never deleted: groom marks what it drops before it reads the leases, and a restore
- * leases before it checks the mark (src/restore/restore-lease.ts). Chunks are not touched here: they may be shared, so only the
- * store-wide mark and sweep (sweep.ts) deletes them, and it keeps every chunk a listed manifest names, so a
- * leased snapshot keeps its chunks too.
+ * A leased snapshot is never deleted: groom marks what it drops (and the retained snapshots whose next
+ * slices it deletes) before it reads the leases, and a restore leases before it checks the marks
+ * (src/restore/restore-lease.ts). Chunks are not touched here: they may be shared, so only the store-wide
+ * mark and sweep (sweep.ts) deletes them, and it keeps every chunk a listed manifest names, so a leased
+ * snapshot keeps its chunks too.
  */
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
