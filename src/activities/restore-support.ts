@@ -7,7 +7,7 @@
 import { Keyring, loadKey } from '../codec/keys.js';
 import type { IndexPlan, PlannedCollection } from '../contracts/restore.js';
 import type { KeyRef } from '../contracts/snapshot.js';
-import { NotFound } from '../errors/domain-errors.js';
+import { NotFound, ServiceUnavailable } from '../errors/domain-errors.js';
 import type { TargetCollection } from '../restore/prepare-target.js';
 import { fromCheckpoint, toCheckpoint, type ReplayProgress } from '../restore/replay-progress.js';
 import type { ReplayToTimeOutcome } from '../restore/replay-to-time.js';
@@ -61,19 +61,37 @@ export function indexPlanOf(r: ReplayToTimeOutcome): IndexPlan {
 }
 
 /**
- * The replay progress that an earlier attempt of the same activity (`owner`: workflow run and activity id)
- * saved in the restore's record, and the function that saves the progress there. Another activity (a
- * reset workflow, whose earlier phases rewrote the target) does not go on from it: it replays from the
- * snapshot and saves its own.
+ * Claims the restore's replay for this attempt (`attempt` of activity `owner`: workflow run and activity id)
+ * before anything is applied, and hands back the progress to go on from, as it is after the claim, and the
+ * function that saves the progress there. Only a retry of the same activity goes on from an earlier
+ * attempt's progress; another activity (a reset workflow, whose earlier phases rewrote the target) replays
+ * from the snapshot and saves its own. Every save is fenced by the attempt: once a later attempt has claimed
+ * the replay, a save of this one is refused and throws, which ends this replay before its next batch. So a
+ * stale attempt (Temporal started the next one after a missed heartbeat while this process ran on) writes
+ * the target for at most the rest of the batch it is in when superseded (about `CHECKPOINT_MS` plus one
+ * slice; cancellation through its heartbeat comes later, up to 24 s under a 30 s timeout); it can never save
+ * a position past the slices the attempt holding the replay has yet to repeat.
+ * @throws ServiceUnavailable (retryable) when a later attempt already holds the replay: this one is stale.
+ *   Not non-retryable: were it ever the current attempt, a retry claims again and goes on correctly.
+ * @throws NotFound when the restore's record is closed or missing
  */
 export async function replayCheckpoints(
-  deps: Deps,
+  deps: Pick<Deps, 'catalog' | 'logger'>,
   restoreId: string,
   owner: string,
+  attempt: number,
 ): Promise<{ resume?: ReplayProgress; checkpoint: (p: ReplayProgress) => Promise<void> }> {
-  const checkpoint = (p: ReplayProgress) => deps.catalog.restores.saveReplay(restoreId, toCheckpoint(p, owner));
-  const saved = (await deps.catalog.restores.find(restoreId))?.replay;
-  if (saved?.owner !== owner) return { checkpoint };
+  const superseded = (by: string) => new ServiceUnavailable(`replay attempt ${attempt} of restore '${restoreId}' was superseded by ${by}: it stops without applying more`, { details: { restoreId, attempt } });
+  const claim = await deps.catalog.restores.claimReplay(restoreId, owner, attempt);
+  if (!claim.claimed) {
+    if (claim.holder === undefined) throw new NotFound(`restore '${restoreId}' has no running record to replay for`, { details: { restoreId } });
+    throw superseded(`attempt ${claim.holder.attempt}`);
+  }
+  const checkpoint = async (p: ReplayProgress) => {
+    if (!(await deps.catalog.restores.saveReplay(restoreId, toCheckpoint(p, { owner, attempt })))) throw superseded('a later attempt (or the restore ended)');
+  };
+  const saved = claim.checkpoint;
+  if (saved === undefined) return { checkpoint };
   try {
     return { resume: fromCheckpoint(saved), checkpoint };
   } catch (err) {

@@ -149,9 +149,11 @@ export function createRestoreActivities(deps: Deps) {
         const map = NamespaceMap.parse({ include: p.namespaces, rename: p.renames }, p.plan.scope);
         // The restore's key first, then the worker's (as planning read them).
         const slices = new SliceStore(deps.store, deps.catalog.slices, sliceKeyring(keyringOf(p.encryption)));
-        // A retry of this activity goes on from the progress its killed attempt saved in the restore's record.
+        // A retry of this activity goes on from the progress its earlier attempts saved in the restore's record,
+        // once it has claimed the replay: a stale earlier attempt still running is then refused its next save.
         const info = Context.current().info;
-        const saved = await replayCheckpoints(deps, p.restoreId, `${info.workflowExecution?.runId ?? info.activityRunId ?? ''}/${info.activityId}`);
+        const owner = `${info.workflowExecution?.runId ?? info.activityRunId ?? ''}/${info.activityId}`;
+        const saved = await replayCheckpoints(deps, p.restoreId, owner, info.attempt);
         return timed(() =>
           keepAlive(async () => {
             const r = await replayToTime({

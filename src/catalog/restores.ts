@@ -2,7 +2,10 @@
  * Catalog records of restores: one per restore id, written when a restore is planned and closed when it
  * ends. A restore that failed (a verification mismatch, a missing chunk) stays recorded as failed with the
  * phase and the reason, so its target is never mistaken for a complete restore. A point-in-time restore's
- * record also carries where its oplog replay has got to, so that a retried replay goes on from there.
+ * record also carries where its oplog replay has got to, so that a retried replay goes on from there, and
+ * which attempt of the replay holds it: an attempt claims it before it applies anything and saves only while
+ * it still holds it, so a stale attempt (one Temporal gave up on while its process ran on) can never move
+ * the saved position past writes a later attempt has yet to repeat.
  */
 import { Binary, Timestamp, type Collection } from 'mongodb';
 import { z } from 'zod';
@@ -17,6 +20,8 @@ import { z } from 'zod';
 export const ReplayCheckpoint = z.object({
   /** The activity run that saved it (workflow run and activity id): only its own retries go on from it. */
   owner: z.string(),
+  /** The attempt of that activity that saved it. */
+  attempt: z.number().int().min(1),
   slices: z.number().int().min(1),
   sliceId: z.string(),
   through: z.instanceof(Timestamp),
@@ -28,6 +33,15 @@ export const ReplayCheckpoint = z.object({
   savedAt: z.date(),
 });
 export type ReplayCheckpoint = z.infer<typeof ReplayCheckpoint>;
+
+/** The attempt of an activity run that holds a restore's replay: only it may save the replay's progress. */
+export const ReplayClaim = z.object({ owner: z.string(), attempt: z.number().int().min(1) });
+export type ReplayClaim = z.infer<typeof ReplayClaim>;
+
+/** What claiming the replay found: the progress to go on from, or the later attempt that holds it. */
+export type ReplayClaimResult =
+  | { claimed: true; checkpoint?: ReplayCheckpoint }
+  | { claimed: false; holder?: ReplayClaim };
 
 export const RestoreRecord = z.object({
   /** The restore id (its workflow is `restore/<_id>`). */
@@ -50,6 +64,8 @@ export const RestoreRecord = z.object({
   endedAt: z.date().optional(),
   /** A point-in-time restore's replay position, once it has applied a batch of slices. */
   replay: ReplayCheckpoint.optional(),
+  /** The attempt that holds the replay (the fence on `replay`), once one has begun. */
+  replayClaim: ReplayClaim.optional(),
 });
 export type RestoreRecord = z.infer<typeof RestoreRecord>;
 
@@ -60,7 +76,7 @@ export class RestoreCatalog {
   ) {}
 
   /** Records a restore as running; a retried plan replaces the record of the same restore. */
-  async begin(rec: Omit<RestoreRecord, 'state' | 'startedAt' | 'endedAt' | 'failure' | 'replay'>): Promise<void> {
+  async begin(rec: Omit<RestoreRecord, 'state' | 'startedAt' | 'endedAt' | 'failure' | 'replay' | 'replayClaim'>): Promise<void> {
     const { _id, ...rest } = RestoreRecord.parse({ ...rec, state: 'running', startedAt: this.now() });
     await this.coll.replaceOne({ _id }, rest, { upsert: true, ignoreUndefined: true });
   }
@@ -71,9 +87,42 @@ export class RestoreCatalog {
     await this.coll.updateOne({ _id: restoreId }, { $set: set });
   }
 
-  /** Saves the replay's position of a running restore (replacing the last one); a closed record is left as it is. */
-  async saveReplay(restoreId: string, checkpoint: ReplayCheckpoint): Promise<void> {
-    await this.coll.updateOne({ _id: restoreId, state: 'running' }, { $set: { replay: ReplayCheckpoint.parse(checkpoint) } });
+  /**
+   * Claims a running restore's replay for `attempt` of activity `owner`, atomically: a later attempt of the
+   * same activity takes it over with the progress saved so far; another activity (or the first) takes it
+   * fresh, without the progress of another. Refused (`claimed: false`, with the holder) when an attempt of
+   * the same activity numbered `attempt` or later holds it: this one is stale; also (no holder) when the
+   * record is closed or missing.
+   */
+  async claimReplay(restoreId: string, owner: string, attempt: number): Promise<ReplayClaimResult> {
+    const running = { _id: restoreId, state: 'running' as const };
+    const later = await this.coll.findOneAndUpdate(
+      { ...running, 'replayClaim.owner': owner, 'replayClaim.attempt': { $lt: attempt } },
+      { $set: { 'replayClaim.attempt': attempt } },
+      { returnDocument: 'after' },
+    );
+    const doc = later ?? (await this.coll.findOneAndUpdate(
+      { ...running, $or: [{ replayClaim: { $exists: false } }, { 'replayClaim.owner': { $ne: owner } }] },
+      { $set: { replayClaim: { owner, attempt } }, $unset: { replay: '' } },
+      { returnDocument: 'after' },
+    ));
+    if (doc !== null) {
+      const saved = RestoreRecord.parse(doc).replay;
+      return { claimed: true, ...(saved?.owner === owner ? { checkpoint: saved } : {}) };
+    }
+    const rec = await this.find(restoreId);
+    return { claimed: false, ...(rec?.state === 'running' && rec.replayClaim !== undefined ? { holder: rec.replayClaim } : {}) };
+  }
+
+  /**
+   * Saves the replay's position of a running restore (replacing the last one), only while the attempt that
+   * saves it still holds the replay. False when it was refused: a later attempt claimed the replay (or the
+   * record is closed, which it leaves as it is).
+   */
+  async saveReplay(restoreId: string, checkpoint: ReplayCheckpoint): Promise<boolean> {
+    const c = ReplayCheckpoint.parse(checkpoint);
+    const res = await this.coll.updateOne({ _id: restoreId, state: 'running', 'replayClaim.owner': c.owner, 'replayClaim.attempt': c.attempt }, { $set: { replay: c } });
+    return res.matchedCount === 1;
   }
 
   async find(restoreId: string): Promise<RestoreRecord | undefined> {

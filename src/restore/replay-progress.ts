@@ -6,7 +6,7 @@
  */
 import { Binary, type Timestamp } from 'mongodb';
 import { z } from 'zod';
-import type { ReplayCheckpoint } from '../catalog/restores.js';
+import type { ReplayCheckpoint, ReplayClaim } from '../catalog/restores.js';
 import { IndexEventsJson } from '../contracts/restore.js';
 import { decodeOrdered, encodeOrdered } from '../lib/bson.js';
 import { ApplierState, CommandFailure, IndexFailure } from '../oplog/apply/index.js';
@@ -38,12 +38,13 @@ const Carry = z.object({
   events: IndexEventsJson,
 });
 
-/** The progress as the restore record keeps it; `owner` names the activity run that saves it. */
-export function toCheckpoint(p: ReplayProgress, owner: string, now = new Date()): ReplayCheckpoint {
+/** The progress as the restore record keeps it; `by` names the activity run and the attempt of it that saves it. */
+export function toCheckpoint(p: ReplayProgress, by: ReplayClaim, now = new Date()): ReplayCheckpoint {
   if (p.slices < 1 || p.state === undefined) throw new Error('a replay is saved only once it has applied a slice');
   const carry = { state: p.state, indexFailures: p.indexFailures, commandFailures: p.commandFailures, events: p.events };
   return {
-    owner,
+    owner: by.owner,
+    attempt: by.attempt,
     slices: p.slices,
     sliceId: p.sliceId,
     through: p.through,

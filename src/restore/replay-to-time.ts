@@ -3,7 +3,8 @@
  * with the one applier (src/oplog/replay) through the restore's namespace map, up to T inclusive. Starts
  * from the applier state the catalog saved at the snapshot's position when it has it. Resumable: the slices
  * go in batches of about `checkpointMs`, and after each the caller may save the progress (position, applier
- * state, running totals); a retried replay given that progress goes on with the next slice. Invariant: the
+ * state, running totals); a retried replay given that progress goes on with the next slice. A save that
+ * throws (the caller's fence refused it) stops the replay before its next batch. Invariant: the
  * result is checked, not assumed: the chain has no hole, reaches T, and every entry the slices hold was
  * read (by this attempt, or by the earlier one whose counts the progress carries) and either applied
  * (ts <= T), left out (ts > T) or, in a stale capture attempt's overlapping slice, recognised as already
@@ -89,6 +90,8 @@ export async function replayToTime(o: {
       logger: o.logger,
     });
     p = advance(p, res, slices, events);
+    // Also the check before the next batch: a caller's save that is refused (a later attempt holds the
+    // replay) throws and ends the replay here, so a superseded attempt writes at most the batch it was in.
     await o.checkpoint?.(p);
   }
   checkComplete(o.plan, slices, p, upTo);

@@ -43,7 +43,8 @@ describe('replay progress in the restore record', () => {
     };
     const restoreId = 'replay-progress-1';
     await catalog.restores.begin({ _id: restoreId, jobId: 'x', snapshotId: 'x/1.1', target: 'target', namespaces: [], toTs: '1700000200.1' });
-    await catalog.restores.saveReplay(restoreId, toCheckpoint(progress, 'run/1'));
+    assert.deepEqual(await catalog.restores.claimReplay(restoreId, 'run/1', 1), { claimed: true });
+    assert.equal(await catalog.restores.saveReplay(restoreId, toCheckpoint(progress, { owner: 'run/1', attempt: 1 })), true);
     const saved = (await catalog.restores.find(restoreId))!.replay!;
     assert.equal(saved.owner, 'run/1');
     const back = fromCheckpoint(saved);
@@ -53,7 +54,37 @@ describe('replay progress in the restore record', () => {
     assert.deepEqual(Buffer.from(encodeOrdered({ state, indexFailures, commandFailures, events })), Buffer.from(encodeOrdered({ state: s0, indexFailures: i0, commandFailures: c0, events: e0 })), 'byte for byte');
     // A record closed by its workflow keeps the progress it had.
     await catalog.restores.end(restoreId, 'failed', { type: 'Cancelled', message: 'cancelled', phase: 'replaying oplog' });
-    await catalog.restores.saveReplay(restoreId, toCheckpoint({ ...progress, slices: 4 }, 'run/1'));
+    assert.equal(await catalog.restores.saveReplay(restoreId, toCheckpoint({ ...progress, slices: 4 }, { owner: 'run/1', attempt: 1 })), false);
     assert.equal((await catalog.restores.find(restoreId))!.replay!.slices, 3);
+  });
+
+  it('is fenced by attempt: a later attempt claims it with its progress, an earlier one is refused its saves and its claim', async () => {
+    const restoreId = uniqueName('replay-fence');
+    await catalog.restores.begin({ _id: restoreId, jobId: 'x', snapshotId: 'x/1.1', target: 'target', namespaces: [], toTs: '1700000200.1' });
+    const at = (slices: number): ReplayProgress => ({
+      slices, sliceId: `job/x/oplog/${slices}`, through: new Timestamp({ t: 1_700_000_100 + slices, i: 1 }), state: { pendingTransactions: [], collectionUuids: [] },
+      entries: slices * 10, leftOut: 0, overlapped: 0, indexFailures: [], commandFailures: [], events: { goneCollections: [], goneDatabases: [], droppedIndexes: {} },
+    });
+    const save = (slices: number, attempt: number, owner = 'run/1') => catalog.restores.saveReplay(restoreId, toCheckpoint(at(slices), { owner, attempt }));
+    assert.deepEqual(await catalog.restores.claimReplay(restoreId, 'run/1', 1), { claimed: true });
+    assert.equal(await save(10, 1), true);
+    // Attempt 2 starts while attempt 1 runs on: it takes over at attempt 1's slice 10.
+    const second = await catalog.restores.claimReplay(restoreId, 'run/1', 2);
+    assert.ok(second.claimed && second.checkpoint !== undefined);
+    assert.equal(second.checkpoint.slices, 10);
+    // Attempt 1 gets further and saves: refused; the record keeps the position attempt 2 holds.
+    assert.equal(await save(30, 1), false);
+    assert.equal((await catalog.restores.find(restoreId))!.replay!.slices, 10);
+    assert.deepEqual(await catalog.restores.claimReplay(restoreId, 'run/1', 1), { claimed: false, holder: { owner: 'run/1', attempt: 2 } });
+    assert.equal(await save(15, 2), true);
+    // Attempt 3 goes on from attempt 2's save.
+    const third = await catalog.restores.claimReplay(restoreId, 'run/1', 3);
+    assert.equal(third.claimed && third.checkpoint?.slices, 15);
+    assert.equal(await save(16, 2), false);
+    // Another activity (a reset workflow's) takes the replay fresh, without this one's progress, and fences it out.
+    assert.deepEqual(await catalog.restores.claimReplay(restoreId, 'run/2', 1), { claimed: true });
+    assert.equal(await save(17, 3), false);
+    const rec = (await catalog.restores.find(restoreId))!;
+    assert.deepEqual([rec.replay, rec.replayClaim], [undefined, { owner: 'run/2', attempt: 1 }]);
   });
 });

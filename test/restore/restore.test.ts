@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, MongoBulkWriteError, Timestamp } from 'mongodb';
 import { BlobKey, Keyring } from '../../src/codec/keys.js';
-import { ChecksumMismatch, InvalidConfig, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, SliceChainBroken, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
+import { ChecksumMismatch, InvalidConfig, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, ServiceUnavailable, SliceChainBroken, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
+import { replayCheckpoints } from '../../src/activities/restore-support.js';
+import { pino } from 'pino';
 import { tsFromString, tsToString } from '../../src/lib/bson.js';
 import { ContentHash } from '../../src/lib/content-hash.js';
 import { exportDump } from '../../src/restore/export-dump.js';
@@ -201,8 +203,9 @@ describe('restore', () => {
     // One slice a batch; the worker "dies" once the first batch's progress is saved in the restore's record.
     const killed = new Error('worker killed');
     let saves = 0;
+    await w.catalog.restores.claimReplay(restoreId, 'run/replay', 1);
     const save = async (p: ReplayProgress) => {
-      await w.catalog.restores.saveReplay(restoreId, toCheckpoint(p, 'attempt-1'));
+      assert.ok(await w.catalog.restores.saveReplay(restoreId, toCheckpoint(p, { owner: 'run/replay', attempt: 1 })));
       if (++saves === 1) throw killed;
     };
     await assert.rejects(replay({ checkpointMs: 0, checkpoint: save }), killed);
@@ -219,6 +222,56 @@ describe('restore', () => {
     assert.equal(res.slices, chain.length);
     assert.equal(res.entries + res.leftOut, chain.reduce((n, r) => n + r.count, 0), 'every entry of the chain counted once');
     assertState(await sourceState(w.head, db), last.state, 'resumed replay');
+  });
+
+  it('a stale attempt superseded by a retry is refused its save and stops; the next retry goes on from the retry\'s progress, exact', async () => {
+    const last = w.moments.at(-1)!;
+    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(last.ts.high) });
+    const chain = await chainOf(plan);
+    assert.ok(chain.length >= 3, `a chain of three slices or more (${chain.length})`);
+    const { db, run } = restore({ plan: { ...plan, toTs: undefined, exact: undefined } });
+    await run;
+    const { map } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, selection: { rename: renamed(db) } });
+    const slices = new SliceStore(w.storeOf, w.catalog.slices);
+    const restoreId = uniqueName('replay-fence');
+    await w.catalog.restores.begin({ _id: restoreId, jobId: w.jobId, snapshotId: plan.snapshotId, target: 'head', namespaces: [], toTs: plan.toTs });
+    const deps = { catalog: w.catalog, logger: pino({ level: 'silent' }) };
+    const owner = 'run/replay/activity-3';
+    const attempt = (n: number) => replayCheckpoints(deps, restoreId, owner, n);
+    // One slice a batch. Attempt 1 saves its first slice; then attempt 2 starts (attempt 1 missed its
+    // heartbeat but runs on) and claims the replay there, and attempt 1 goes on.
+    const first = await attempt(1);
+    let second: Awaited<ReturnType<typeof attempt>> | undefined;
+    let applied1 = 0;
+    const stale = replayToTime({
+      catalog: w.catalog, target: w.head, plan, map: (ns) => map.map(ns), read: (rec) => slices.read(rec), checkpointMs: 0,
+      onProgress: (q) => (applied1 = Math.max(applied1, q.slices)),
+      checkpoint: async (p) => {
+        await first.checkpoint(p);
+        second ??= await attempt(2);
+      },
+    });
+    await assert.rejects(stale, (e) => e instanceof ServiceUnavailable && e.message.includes('superseded'));
+    assert.equal(second?.resume?.slices, 1, 'attempt 2 goes on from attempt 1\'s first save');
+    assert.ok(applied1 <= 2, `attempt 1 applied the batch it was in when superseded, and no other (${applied1} slices)`);
+    const held = (await w.catalog.restores.find(restoreId))!;
+    assert.deepEqual([held.replay?.slices, held.replay?.attempt, held.replayClaim?.attempt], [1, 1, 2], 'attempt 1\'s later save was refused');
+    assert.deepEqual(await w.catalog.restores.claimReplay(restoreId, owner, 1), { claimed: false, holder: { owner, attempt: 2 } });
+    await assert.rejects(attempt(1), ServiceUnavailable);
+    // Attempt 2 repeats slice 2 (over attempt 1's writes of it) and dies before saving.
+    const killed = new Error('worker killed');
+    await assert.rejects(
+      replayToTime({ catalog: w.catalog, target: w.head, plan, map: (ns) => map.map(ns), read: (rec) => slices.read(rec), checkpointMs: 0, resume: second!.resume, checkpoint: () => Promise.reject(killed) }),
+      killed,
+    );
+    // Attempt 3 goes on from the progress attempt 2 held, not from anything attempt 1 reached.
+    const third = await attempt(3);
+    assert.equal(third.resume?.slices, 1);
+    const res = await replayToTime({ catalog: w.catalog, target: w.head, plan, map: (ns) => map.map(ns), read: (rec) => slices.read(rec), ...third });
+    assert.equal(res.resumed?.slices, 1);
+    assert.equal(res.slices, chain.length);
+    assert.equal(res.entries + res.leftOut, chain.reduce((n, r) => n + r.count, 0), 'every entry of the chain counted once');
+    assertState(await sourceState(w.head, db), last.state, 'after a stale attempt');
   });
 
   it('fails a point-in-time restore whose slices are not what the catalog says, naming the slice', async () => {
