@@ -106,7 +106,7 @@ export function createJobActivities(deps: Deps) {
     /**
      * Terminate: Schedules first (nothing new starts), then snapshots, slices, sync records, heads, and a
      * sweep of the job's stores. While a restore of the job holds its lease, removeJobData deletes nothing
-     * and fails as ServiceUnavailable (retryable): the `long` options retry without an attempt limit, backing
+     * and fails as RestoreInProgress (retryable): the `long` options retry without an attempt limit, backing
      * off to 30 s, so terminate waits for the restore to finish ("terminating" meanwhile).
      */
     async removeJob(raw: JobDefinition): Promise<RemovedJobData> {

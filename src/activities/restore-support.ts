@@ -7,7 +7,7 @@
 import { Keyring, loadKey } from '../codec/keys.js';
 import type { IndexPlan, PlannedCollection } from '../contracts/restore.js';
 import type { KeyRef } from '../contracts/snapshot.js';
-import { NotFound, ServiceUnavailable } from '../errors/domain-errors.js';
+import { NotFound, ReplaySuperseded } from '../errors/domain-errors.js';
 import type { TargetCollection } from '../restore/prepare-target.js';
 import { fromCheckpoint, toCheckpoint, type ReplayProgress } from '../restore/replay-progress.js';
 import type { ReplayToTimeOutcome } from '../restore/replay-to-time.js';
@@ -71,7 +71,7 @@ export function indexPlanOf(r: ReplayToTimeOutcome): IndexPlan {
  * the target for at most the rest of the batch it is in when superseded (about `CHECKPOINT_MS` plus one
  * slice; cancellation through its heartbeat comes later, up to 24 s under a 30 s timeout); it can never save
  * a position past the slices the attempt holding the replay has yet to repeat.
- * @throws ServiceUnavailable (retryable) when a later attempt already holds the replay: this one is stale.
+ * @throws ReplaySuperseded (retryable) when a later attempt already holds the replay: this one is stale.
  *   Not non-retryable: were it ever the current attempt, a retry claims again and goes on correctly.
  * @throws NotFound when the restore's record is closed or missing
  */
@@ -81,7 +81,7 @@ export async function replayCheckpoints(
   owner: string,
   attempt: number,
 ): Promise<{ resume?: ReplayProgress; checkpoint: (p: ReplayProgress) => Promise<void> }> {
-  const superseded = (by: string) => new ServiceUnavailable(`replay attempt ${attempt} of restore '${restoreId}' was superseded by ${by}: it stops without applying more`, { details: { restoreId, attempt } });
+  const superseded = (by: string) => new ReplaySuperseded(`replay attempt ${attempt} of restore '${restoreId}' was superseded by ${by}: it stops without applying more`, { details: { restoreId, attempt } });
   const claim = await deps.catalog.restores.claimReplay(restoreId, owner, attempt);
   if (!claim.claimed) {
     if (claim.holder === undefined) throw new NotFound(`restore '${restoreId}' has no running record to replay for`, { details: { restoreId } });

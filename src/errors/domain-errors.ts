@@ -45,6 +45,10 @@ export class RestoreVerifyFailed extends make('RestoreVerifyFailed') {}
 export class SliceChainBroken extends make('SliceChainBroken') {}
 /** A slice could not extend its chain: another capture attempt recorded one at that position first (retried from the chain's end). */
 export class SliceChainMoved extends make('SliceChainMoved') {}
+/** Terminate waits: a restore of the job still reads its data (retried until it has finished). */
+export class RestoreInProgress extends make('RestoreInProgress') {}
+/** A stale replay attempt: a later attempt of the same activity holds the replay. */
+export class ReplaySuperseded extends make('ReplaySuperseded') {}
 /** A snapshot could not be completed consistently (its pause lapsed, or a chunk it relied on was swept); nothing was listed. */
 export class SnapshotAbandoned extends make('SnapshotAbandoned') {}
 export class ChecksumMismatch extends make('ChecksumMismatch') {}

@@ -27,6 +27,16 @@ export const FailureTypes = {
    * a retry starts again from the chain's end (a timed-out attempt still running beside its retry).
    */
   SliceChainMoved: { retryable: true },
+  /**
+   * A restore of the job holds a lease on its data: terminate deletes nothing and is retried until the
+   * restore has finished.
+   */
+  RestoreInProgress: { retryable: true },
+  /**
+   * A later attempt of the same replay activity claimed the restore's replay: this attempt is stale (it ran
+   * on after a missed heartbeat) and stops without applying more.
+   */
+  ReplaySuperseded: { retryable: true },
   SnapshotAbandoned: { retryable: false },
   ChecksumMismatch: { retryable: false },
   WrongKey: { retryable: false },

@@ -16,7 +16,7 @@ import type { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import type { SweepResult } from '../contracts/snapshot.js';
-import { ServiceUnavailable } from '../errors/domain-errors.js';
+import { RestoreInProgress } from '../errors/domain-errors.js';
 import { StoreLeases } from '../groom/store-leases.js';
 import { sweepStore } from '../groom/sweep.js';
 import type { BlobStore } from '../store/blob-store.js';
@@ -54,7 +54,7 @@ export async function removeJobData(o: {
   const leases = await o.catalog.restoreLeases.live(o.jobId);
   if (leases.length > 0) {
     const restores = leases.map((l) => l._id).sort();
-    throw new ServiceUnavailable(
+    throw new RestoreInProgress(
       `job '${o.jobId}' is being read by restore ${restores.map((r) => `'${r}'`).join(', ')}: terminate deletes nothing until ${restores.length === 1 ? 'it has' : 'they have'} finished (retried)`,
       { details: { jobId: o.jobId, restores } },
     );

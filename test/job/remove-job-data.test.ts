@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Timestamp, type MongoClient } from 'mongodb';
-import { NotFound, ServiceUnavailable } from '../../src/errors/domain-errors.js';
+import { NotFound, RestoreInProgress } from '../../src/errors/domain-errors.js';
 import { removeJobData } from '../../src/job/remove-job-data.js';
 import { holdRestore } from '../../src/restore/restore-lease.js';
 import { mongoClient } from '../harness/services.js';
@@ -42,7 +42,7 @@ describe('terminate beside a restore of the job', () => {
 
   it('deletes nothing while a restore holds its lease, refuses new restores, and proceeds once it is released', async () => {
     await holdRestore(cat.catalog, 'restore-r1', plan, 60_000);
-    await assert.rejects(remove(), (e) => e instanceof ServiceUnavailable && e.retryable && e.message.includes("restore 'restore-r1'"));
+    await assert.rejects(remove(), (e) => e instanceof RestoreInProgress && e.retryable && e.message.includes("restore 'restore-r1'"));
     assert.ok(await fs.store.has(manifestKey), 'the manifest the restore reads is still there');
     assert.ok(await fs.store.has(sliceKey), 'and its slice');
     assert.ok((await cat.catalog.snapshots.find(snapshotId)) !== undefined);

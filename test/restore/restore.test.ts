@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BSON, MongoBulkWriteError, Timestamp } from 'mongodb';
 import { BlobKey, Keyring } from '../../src/codec/keys.js';
-import { ChecksumMismatch, InvalidConfig, NotFound, RestoreOutsideWindow, RestoreVerifyFailed, ServiceUnavailable, SliceChainBroken, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
+import { ChecksumMismatch, InvalidConfig, NotFound, RestoreOutsideWindow, ReplaySuperseded, RestoreVerifyFailed, SliceChainBroken, TargetNotEmpty, WrongKey } from '../../src/errors/domain-errors.js';
 import { replayCheckpoints } from '../../src/activities/restore-support.js';
 import { pino } from 'pino';
 import { tsFromString, tsToString } from '../../src/lib/bson.js';
@@ -251,13 +251,13 @@ describe('restore', () => {
         second ??= await attempt(2);
       },
     });
-    await assert.rejects(stale, (e) => e instanceof ServiceUnavailable && e.message.includes('superseded'));
+    await assert.rejects(stale, (e) => e instanceof ReplaySuperseded && e.message.includes('superseded'));
     assert.equal(second?.resume?.slices, 1, 'attempt 2 goes on from attempt 1\'s first save');
     assert.ok(applied1 <= 2, `attempt 1 applied the batch it was in when superseded, and no other (${applied1} slices)`);
     const held = (await w.catalog.restores.find(restoreId))!;
     assert.deepEqual([held.replay?.slices, held.replay?.attempt, held.replayClaim?.attempt], [1, 1, 2], 'attempt 1\'s later save was refused');
     assert.deepEqual(await w.catalog.restores.claimReplay(restoreId, owner, 1), { claimed: false, holder: { owner, attempt: 2 } });
-    await assert.rejects(attempt(1), ServiceUnavailable);
+    await assert.rejects(attempt(1), ReplaySuperseded);
     // Attempt 2 repeats slice 2 (over attempt 1's writes of it) and dies before saving.
     const killed = new Error('worker killed');
     await assert.rejects(
