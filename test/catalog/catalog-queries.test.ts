@@ -50,7 +50,9 @@ describe('catalog queries', () => {
     await job(kept, { oplog: [{ first: 1, last: 9, storedBytes: 10 }], syncSlices: 1, snapshots: [{ newChunks: 1, newStoredBytes: 1 }] });
     try {
       const out = await removeJobData({ catalog: catalog(), head: suite.head(), jobId: doomed, storeOf: () => store.store });
-      assert.deepEqual(out, { snapshots: 1, slices: 2, syncs: 1, headDatabases: [] });
+      const { sweeps, ...removed } = out as typeof out & { sweeps?: Record<string, unknown> };
+      assert.deepEqual(removed, { snapshots: 1, slices: 2, syncs: 1, headDatabases: [] });
+      assert.deepEqual(Object.keys(sweeps ?? {}), ['fs'], 'the store its snapshot used is swept');
       assert.deepEqual(await catalog().slices.keysOfJob(doomed), []);
       assert.deepEqual(await catalog().snapshots.list(doomed), []);
       assert.equal(await catalog().syncs.find(doomed, 1), undefined);
