@@ -201,7 +201,9 @@ export const ExpireResult = z.object({
 });
 export type ExpireResult = z.infer<typeof ExpireResult>;
 
-export const SweepInput = z.object({ store: z.string().min(1), owner: z.string().min(1), ttlSeconds: z.number().int().min(10).default(1800) });
+/** The sweeper lease's time to live unless a caller says otherwise (a groom's sweep, terminate's). */
+export const DEFAULT_SWEEP_TTL_SECONDS = 1800;
+export const SweepInput = z.object({ store: z.string().min(1), owner: z.string().min(1), ttlSeconds: z.number().int().min(10).default(DEFAULT_SWEEP_TTL_SECONDS) });
 export type SweepInput = z.input<typeof SweepInput>;
 export const SweepResult = z.object({
   status: z.enum(['swept', 'skipped']),

@@ -15,7 +15,7 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
-import type { SweepResult } from '../contracts/snapshot.js';
+import { DEFAULT_SWEEP_TTL_SECONDS, type SweepResult } from '../contracts/snapshot.js';
 import { RestoreInProgress } from '../errors/domain-errors.js';
 import { StoreLeases } from '../groom/store-leases.js';
 import { sweepStore } from '../groom/sweep.js';
@@ -25,8 +25,6 @@ import { dropHeadDatabases } from './head-databases.js';
 /** A sweep that found the store busy (another sweep, a snapshot being written) is tried again this often. */
 const SWEEP_ATTEMPTS = 3;
 const SWEEP_RETRY_MS = 5_000;
-/** The sweeper lease's time to live, as the groom's (SweepInput's default). */
-const SWEEP_TTL_MS = 30 * 60_000;
 
 export interface RemovedJobData {
   snapshots: number;
@@ -94,7 +92,7 @@ export async function removeJobData(o: {
  */
 async function sweepWhenFree(o: { catalog: Catalog; jobId: string; storeOf: (id: string) => BlobStore; signal?: AbortSignal; logger?: Logger }, store: string): Promise<SweepResult> {
   const sweep = () =>
-    sweepStore({ store: o.storeOf(store), storeId: store, leases: new StoreLeases(o.catalog), owner: `terminate/${o.jobId}`, ttlMs: SWEEP_TTL_MS, signal: o.signal, logger: o.logger }).catch(
+    sweepStore({ store: o.storeOf(store), storeId: store, leases: new StoreLeases(o.catalog), owner: `terminate/${o.jobId}`, ttlMs: DEFAULT_SWEEP_TTL_SECONDS * 1000, signal: o.signal, logger: o.logger }).catch(
       (err: unknown): SweepResult => {
         if (o.signal?.aborted) throw err;
         return { status: 'skipped', reason: `sweep of store '${store}' failed: ${err instanceof Error ? err.message : String(err)}`, manifests: 0, referenced: 0, chunksDeleted: 0, bytesFreed: 0 };

@@ -1,5 +1,5 @@
 /**
- * A restore's hold on its job's storage (src/catalog/restore-leases.ts): taken after planning, renewed
+ * A restore's hold on its job's storage (src/catalog/restore-leases.ts): taken as planning begins, renewed
  * while the restore works, released at its end. Groom and terminate mark a snapshot `expiring` before they
  * read the leases (src/catalog/snapshots.ts), and `holdRestore` writes the lease before it reads the
  * record: either the deleter sees the lease and keeps the snapshot (groom) or waits (terminate), or the
@@ -19,18 +19,16 @@ import type { RestorePlan } from './plan-restore.js';
  */
 export async function holdRestore(catalog: Catalog, restoreId: string, plan: RestorePlan, ttlMs: number): Promise<void> {
   await catalog.restoreLeases.acquire({ _id: restoreId, jobId: plan.jobId, snapshotId: plan.snapshotId, fromTs: tsFromString(plan.snapshotTs) }, ttlMs);
+  const refuse = async (message: string): Promise<never> => {
+    await catalog.restoreLeases.release(restoreId);
+    throw new NotFound(message, { details: { snapshotId: plan.snapshotId, restoreId } });
+  };
   const rec = await catalog.snapshots.find(plan.snapshotId);
   if (rec === undefined || rec.expiring !== undefined) {
-    await catalog.restoreLeases.release(restoreId);
     const why = rec === undefined ? 'left the catalog' : rec.expiring === 'groom' ? 'is being groomed (expired by retention)' : "is being deleted with its job (terminate)";
-    throw new NotFound(`snapshot '${plan.snapshotId}' ${why} before restore '${restoreId}' could hold it: plan the restore again`, { details: { snapshotId: plan.snapshotId, restoreId } });
-  }
-  if (rec.oplogCut === true && plan.toTs !== undefined && tsFromString(plan.toTs).gt(rec.ts)) {
-    await catalog.restoreLeases.release(restoreId);
-    throw new NotFound(
-      `the oplog after snapshot '${plan.snapshotId}' is being groomed (older than the point-in-time window): restore '${restoreId}' cannot replay to ${plan.toTs}; plan the restore again`,
-      { details: { snapshotId: plan.snapshotId, restoreId } },
-    );
+    await refuse(`snapshot '${plan.snapshotId}' ${why} before restore '${restoreId}' could hold it: plan the restore again`);
+  } else if (rec.oplogCut === true && plan.toTs !== undefined && tsFromString(plan.toTs).gt(rec.ts)) {
+    await refuse(`the oplog after snapshot '${plan.snapshotId}' is being groomed (older than the point-in-time window): restore '${restoreId}' cannot replay to ${plan.toTs}; plan the restore again`);
   }
 }
 

@@ -186,18 +186,26 @@ describe('restore', () => {
     }
   });
 
-  it('a replay stopped after a saved batch goes on from it: only the later slices read, the state and every total exact', async () => {
+  /**
+   * A replay to the last moment, set up as the workflow leaves it before its replay phase: the target at
+   * the snapshot, the namespace map, the slices and a running restore record.
+   */
+  const atSnapshot = async (minSlices: number, name: string) => {
     const last = w.moments.at(-1)!;
     const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(last.ts.high) });
     const chain = await chainOf(plan);
-    assert.ok(chain.length >= 2, `a chain of two slices or more (${chain.length})`);
-    // The target at the snapshot, as the restore's data phase leaves it.
+    assert.ok(chain.length >= minSlices, `a chain of ${minSlices} slices or more (${chain.length})`);
     const { db, run } = restore({ plan: { ...plan, toTs: undefined, exact: undefined } });
     await run;
     const { map } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, selection: { rename: renamed(db) } });
     const slices = new SliceStore(w.storeOf, w.catalog.slices);
-    const restoreId = uniqueName('replay-resume');
+    const restoreId = uniqueName(name);
     await w.catalog.restores.begin({ _id: restoreId, jobId: w.jobId, snapshotId: plan.snapshotId, target: 'head', namespaces: [], toTs: plan.toTs });
+    return { last, plan, chain, db, map, slices, restoreId };
+  };
+
+  it('a replay stopped after a saved batch goes on from it: only the later slices read, the state and every total exact', async () => {
+    const { last, plan, chain, db, map, slices, restoreId } = await atSnapshot(2, 'replay-resume');
     const replay = (o: Partial<Parameters<typeof replayToTime>[0]>) =>
       replayToTime({ catalog: w.catalog, target: w.head, plan, map: (ns) => map.map(ns), read: (rec) => slices.read(rec), ...o });
     // One slice a batch; the worker "dies" once the first batch's progress is saved in the restore's record.
@@ -225,16 +233,7 @@ describe('restore', () => {
   });
 
   it('a stale attempt superseded by a retry is refused its save and stops; the next retry goes on from the retry\'s progress, exact', async () => {
-    const last = w.moments.at(-1)!;
-    const plan = await planRestore(w.catalog, { jobId: w.jobId, toTime: isoSecond(last.ts.high) });
-    const chain = await chainOf(plan);
-    assert.ok(chain.length >= 3, `a chain of three slices or more (${chain.length})`);
-    const { db, run } = restore({ plan: { ...plan, toTs: undefined, exact: undefined } });
-    await run;
-    const { map } = await openSnapshot({ catalog: w.catalog, storeOf: w.storeOf, plan, selection: { rename: renamed(db) } });
-    const slices = new SliceStore(w.storeOf, w.catalog.slices);
-    const restoreId = uniqueName('replay-fence');
-    await w.catalog.restores.begin({ _id: restoreId, jobId: w.jobId, snapshotId: plan.snapshotId, target: 'head', namespaces: [], toTs: plan.toTs });
+    const { last, plan, chain, db, map, slices, restoreId } = await atSnapshot(3, 'replay-fence');
     const deps = { catalog: w.catalog, logger: pino({ level: 'silent' }) };
     const owner = 'run/replay/activity-3';
     const attempt = (n: number) => replayCheckpoints(deps, restoreId, owner, n);
